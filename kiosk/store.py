@@ -1,0 +1,316 @@
+"""The session store: one SQLite file (WAL, synchronous=FULL) with versioned migrations.
+
+Plaintext columns hold operational metadata only (ids, stage, times, outcome). Who the candidate
+is, and anything they said, goes through the :class:`~kiosk.sealing.Sealer` first. The interview
+state is written in the same transaction as the stage, after every transition, so a killed
+process finds exactly the last state it reached.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from kiosk.engine import InterviewState, Outcome
+from kiosk.errors import ErrorKind, VaultError
+from kiosk.recording import AnswerRecording
+from kiosk.sealing import Sealer
+
+#: Each entry upgrades the schema by one version; never edit a released one, append.
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE sessions (
+        id TEXT PRIMARY KEY,
+        code TEXT NOT NULL UNIQUE,
+        position_id TEXT NOT NULL,
+        language TEXT NOT NULL,
+        stage TEXT NOT NULL,
+        outcome TEXT,
+        opened_at REAL NOT NULL,
+        updated_at REAL NOT NULL,
+        closed_at REAL,
+        state_json TEXT NOT NULL,
+        personal BLOB NOT NULL
+    );
+    CREATE INDEX sessions_open ON sessions (closed_at, updated_at);
+    CREATE TABLE consents (
+        session_id TEXT NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+        notice_version TEXT NOT NULL,
+        face_analysis INTEGER NOT NULL,
+        given_at REAL NOT NULL
+    );
+    CREATE TABLE answers (
+        session_id TEXT NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+        idx INTEGER NOT NULL,
+        attempt INTEGER NOT NULL,
+        question_id TEXT NOT NULL,
+        seconds REAL NOT NULL,
+        created_at REAL NOT NULL,
+        sealed BLOB NOT NULL,
+        PRIMARY KEY (session_id, idx, attempt)
+    );
+    """,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SessionRow:
+    """A session's metadata as stored (no personal data)."""
+
+    session_id: str
+    code: str
+    position_id: str
+    language: str
+    stage: str
+    outcome: str | None
+    opened_at: float
+    closed_at: float | None
+
+
+class SessionStore:
+    """Sessions and their persisted interview state."""
+
+    def __init__(self, path: Path, sealer: Sealer) -> None:
+        self._path = path
+        self._sealer = sealer
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=FULL")
+            conn.execute("PRAGMA foreign_keys=ON")
+            conn.execute("PRAGMA busy_timeout=5000")
+            self._db = sqlite_utils.Database(conn)
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            raise _storage_error(exc, path) from None
+
+    def _migrate(self) -> None:
+        version = int(self._db.execute("PRAGMA user_version").fetchone()[0])
+        if version > len(MIGRATIONS):
+            raise VaultError(
+                f"{self._path}: database schema {version} is newer than this kiosk supports "
+                f"({len(MIGRATIONS)}); update the kiosk software",
+                kind=ErrorKind.STORAGE_CORRUPT,
+            )
+        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+            with self._transaction():
+                for statement in filter(str.strip, script.split(";")):
+                    self._db.execute(statement)
+                self._db.execute(f"PRAGMA user_version={number}")
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        try:
+            with self._db.atomic():
+                yield
+        except sqlite3.DatabaseError as exc:
+            raise _storage_error(exc, self._path) from None
+
+    def close(self) -> None:
+        """Close the database (checkpointing the WAL)."""
+        self._db.close()
+
+    def check_integrity(self) -> None:
+        """Raise :class:`VaultError` unless SQLite's integrity check passes."""
+        try:
+            result = self._db.execute("PRAGMA integrity_check").fetchone()[0]
+        except sqlite3.DatabaseError as exc:
+            raise _storage_error(exc, self._path) from None
+        if result != "ok":
+            raise VaultError(f"{self._path}: integrity check failed", kind=ErrorKind.STORAGE_CORRUPT)
+
+    # -- sessions ---------------------------------------------------------------------------
+
+    def create_session(
+        self, state: InterviewState, code: str, personal: dict[str, Any], now: float
+    ) -> None:
+        """Store a new session: its first state and its sealed personal record."""
+        if state.session_id is None or state.position_id is None:
+            raise ValueError("a session needs an id and a position")
+        sealed = self._sealer.seal(_dumps(personal), _context(state.session_id, "personal"))
+        with self._transaction():
+            self._db["sessions"].insert(
+                {
+                    "id": state.session_id,
+                    "code": code,
+                    "position_id": state.position_id,
+                    "language": state.language,
+                    "stage": state.stage.value,
+                    "opened_at": now,
+                    "updated_at": now,
+                    "state_json": json.dumps(state.to_json()),
+                    "personal": sealed,
+                }
+            )
+
+    def save_state(self, state: InterviewState, now: float) -> None:
+        """Persist the state of an open session (one transaction)."""
+        if state.session_id is None:
+            return
+        with self._transaction():
+            self._db.execute(
+                "UPDATE sessions SET stage = ?, state_json = ?, updated_at = ? "
+                "WHERE id = ? AND closed_at IS NULL",
+                [state.stage.value, json.dumps(state.to_json()), now, state.session_id],
+            )
+
+    def close_session(self, session_id: str, outcome: Outcome, now: float) -> None:
+        """Mark a session ended; it will not be resumed."""
+        with self._transaction():
+            self._db.execute(
+                "UPDATE sessions SET outcome = ?, closed_at = ?, updated_at = ? "
+                "WHERE id = ? AND closed_at IS NULL",
+                [outcome, now, now, session_id],
+            )
+
+    def open_session(self) -> InterviewState | None:
+        """The most recent session that has not ended, if any (the one to resume)."""
+        row = self._db.execute(
+            "SELECT state_json FROM sessions WHERE closed_at IS NULL ORDER BY updated_at DESC LIMIT 1"
+        ).fetchone()
+        return None if row is None else InterviewState.from_json(json.loads(row[0]))
+
+    def state(self, session_id: str) -> InterviewState:
+        """The last persisted state of a session."""
+        row = self._db.execute("SELECT state_json FROM sessions WHERE id = ?", [session_id]).fetchone()
+        if row is None:
+            raise VaultError(f"no session {session_id}", kind=ErrorKind.INVALID_INPUT)
+        return InterviewState.from_json(json.loads(row[0]))
+
+    def session(self, session_id: str) -> SessionRow:
+        """A session's metadata."""
+        row = self._db.execute(
+            "SELECT id, code, position_id, language, stage, outcome, opened_at, closed_at "
+            "FROM sessions WHERE id = ?",
+            [session_id],
+        ).fetchone()
+        if row is None:
+            raise VaultError(f"no session {session_id}", kind=ErrorKind.INVALID_INPUT)
+        return SessionRow(*row)
+
+    def sessions(self) -> list[SessionRow]:
+        """All sessions, newest first."""
+        rows = self._db.execute(
+            "SELECT id, code, position_id, language, stage, outcome, opened_at, closed_at "
+            "FROM sessions ORDER BY opened_at DESC"
+        ).fetchall()
+        return [SessionRow(*row) for row in rows]
+
+    def personal(self, session_id: str) -> dict[str, Any]:
+        """The unsealed personal record of a session."""
+        row = self._db.execute("SELECT personal FROM sessions WHERE id = ?", [session_id]).fetchone()
+        if row is None:
+            raise VaultError(f"no session {session_id}", kind=ErrorKind.INVALID_INPUT)
+        data: dict[str, Any] = json.loads(self._sealer.open(row[0], _context(session_id, "personal")))
+        return data
+
+    def record_consent(
+        self, session_id: str, notice_version: str, face_analysis: bool, now: float
+    ) -> None:
+        """Store the candidate's consent (notice version, time, face-analysis consent)."""
+        with self._transaction():
+            self._db["consents"].insert(
+                {
+                    "session_id": session_id,
+                    "notice_version": notice_version,
+                    "face_analysis": int(face_analysis),
+                    "given_at": now,
+                }
+            )
+
+    def consents(self, session_id: str) -> list[tuple[str, bool, float]]:
+        """(notice version, face-analysis consent, time) records of a session."""
+        rows = self._db.execute(
+            "SELECT notice_version, face_analysis, given_at FROM consents WHERE session_id = ?",
+            [session_id],
+        ).fetchall()
+        return [(row[0], bool(row[1]), row[2]) for row in rows]
+
+    def save_answer(
+        self, session_id: str, question_id: str, recording: AnswerRecording, now: float
+    ) -> None:
+        """Store a completed answer's measurements (sealed: they describe a person)."""
+        payload = {
+            "audio_path": str(recording.audio_path),
+            "video_path": str(recording.video_path),
+            "samples": recording.samples,
+            "frames": recording.frames,
+            "level_dbfs": recording.level_dbfs,
+            "voiced_ratio": recording.voiced_ratio,
+            "complete": recording.complete,
+        }
+        context = _context(session_id, f"answer:{recording.index}:{recording.attempt}")
+        with self._transaction():
+            self._db["answers"].upsert(
+                {
+                    "session_id": session_id,
+                    "idx": recording.index,
+                    "attempt": recording.attempt,
+                    "question_id": question_id,
+                    "seconds": recording.seconds,
+                    "created_at": now,
+                    "sealed": self._sealer.seal(_dumps(payload), context),
+                },
+                pk=("session_id", "idx", "attempt"),
+            )
+
+    def answer_stats(self, session_id: str, index: int, attempt: int) -> AnswerRecording | None:
+        """A stored answer's measurements, if it was stored."""
+        row = self._db.execute(
+            "SELECT seconds, sealed FROM answers WHERE session_id = ? AND idx = ? AND attempt = ?",
+            [session_id, index, attempt],
+        ).fetchone()
+        if row is None:
+            return None
+        data = json.loads(self._sealer.open(row[1], _context(session_id, f"answer:{index}:{attempt}")))
+        return AnswerRecording(
+            index=index,
+            attempt=attempt,
+            practice=False,
+            audio_path=Path(data["audio_path"]),
+            video_path=Path(data["video_path"]),
+            seconds=row[0],
+            samples=data["samples"],
+            frames=data["frames"],
+            level_dbfs=data["level_dbfs"],
+            voiced_ratio=data["voiced_ratio"],
+            complete=data["complete"],
+        )
+
+    def delete_answer(self, session_id: str, index: int, attempt: int) -> None:
+        """Forget a discarded attempt."""
+        with self._transaction():
+            self._db.execute(
+                "DELETE FROM answers WHERE session_id = ? AND idx = ? AND attempt = ?",
+                [session_id, index, attempt],
+            )
+
+    def open_session_ids(self) -> set[str]:
+        """Ids of sessions that have not ended."""
+        rows = self._db.execute("SELECT id FROM sessions WHERE closed_at IS NULL").fetchall()
+        return {row[0] for row in rows}
+
+
+def _context(session_id: str, kind: str) -> str:
+    return f"session:{session_id}:{kind}"
+
+
+def _dumps(data: dict[str, Any]) -> bytes:
+    return json.dumps(data, ensure_ascii=False, sort_keys=True).encode()
+
+
+def _storage_error(exc: sqlite3.DatabaseError, path: Path) -> VaultError:
+    text = str(exc).lower()
+    if "full" in text:
+        return VaultError(f"{path}: disk full", kind=ErrorKind.DISK_FULL)
+    if "malformed" in text or "not a database" in text:
+        return VaultError(f"{path}: database is corrupt ({exc})", kind=ErrorKind.STORAGE_CORRUPT)
+    return VaultError(f"{path}: database error ({exc})")

@@ -1,0 +1,1 @@
+"""Synchronisation with the HR ERP. Never imports ``ui``."""
