@@ -27,8 +27,13 @@ def camera_spec(config: KioskConfig) -> CameraSpec:
     """The hardware layer's description of the configured camera."""
     cam = config.camera
     return CameraSpec(
-        kind=cam.kind, source=cam.source, width=cam.width, height=cam.height, fps=cam.fps,
-        pace=cam.pace, loop=cam.loop,
+        kind=cam.kind,
+        source=cam.source,
+        width=cam.width,
+        height=cam.height,
+        fps=cam.fps,
+        pace=cam.pace,
+        loop=cam.loop,
     )
 
 
@@ -84,13 +89,8 @@ def assemble(
     store = open_store(config)
     banks = BankHolder(load_configured_bank(config))
     rec = config.recording
-    lost: list[Callable[[str], None]] = []
     recorder = AnswerRecorder(
-        camera,
-        microphone,
-        video_size=(rec.video_width, rec.video_height),
-        video_fps=rec.video_fps,
-        on_device_lost=lambda device: lost[0](device),
+        camera, microphone, video_size=(rec.video_width, rec.video_height), video_fps=rec.video_fps
     )
     runner = InterviewRunner(
         store=store,
@@ -103,7 +103,7 @@ def assemble(
         on_finalise=on_finalise,
         on_notice=on_notice,
     )
-    lost.append(runner.device_lost)
+    recorder.on_device_lost = runner.device_lost
     return Kiosk(config, store, banks, camera, microphone, runner)
 
 

@@ -17,7 +17,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from kiosk import __version__
+from kiosk.app import configure_logging
+from kiosk.bank import load_bank
 from kiosk.config import KioskConfig, describe_config, load_config
+from kiosk.demo import DemoOptions, run_demo
 from kiosk.errors import BankError, ConfigError, KioskError
 
 log = logging.getLogger("kiosk")
@@ -42,7 +45,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=os.environ.get("KIOSK_CONFIG") or None,
         help="TOML config file (default: $KIOSK_CONFIG; without either, built-in defaults)",
     )
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    commands = parser.add_subparsers(
+        dest="command",
+        metavar="COMMAND",
+        required=True,
+        help="what to do (COMMAND --help for more)",
+    )
 
     demo = commands.add_parser(
         "demo",
@@ -52,29 +60,62 @@ def build_parser() -> argparse.ArgumentParser:
         "the report and receipt to --out and prints a summary. Run it again on the same "
         "--data-dir after a kill and it resumes the unfinished session.",
     )
-    demo.add_argument("--out", metavar="DIR", type=Path, default=Path("demo-output"),
-                      help="folder for the report and receipt (default: ./demo-output)")
-    demo.add_argument("--position", metavar="ID", default=None,
-                      help="position to interview for, e.g. customer-manager or swe-intern "
-                      "(default: the first demo candidate's)")
-    demo.add_argument("--candidate-name", metavar="NAME", default=None,
-                      help="name of the synthetic candidate (default: the sample's)")
-    demo.add_argument("--pace", choices=("realtime", "fast"), default="fast",
-                      help="`realtime` plays media at real speed (minutes); `fast` as fast as "
-                      "possible, with timers on media time (seconds). Default: fast")
-    demo.add_argument("--data-dir", metavar="DIR", type=Path, default=None,
-                      help="where the demo's database and working files live "
-                      "(default: <data_dir>/demo, apart from real interviews)")
-    demo.add_argument("--think-seconds", metavar="S", type=float, default=None,
-                      help="how long the candidate reads each screen before acting "
-                      "(default: 1 at realtime, 0 at fast)")
-    demo.add_argument("--retake", action="store_true",
-                      help="have the candidate retake the first question that allows it")
+    demo.add_argument(
+        "--out",
+        metavar="DIR",
+        type=Path,
+        default=Path("demo-output"),
+        help="folder for the report and receipt (default: ./demo-output)",
+    )
+    demo.add_argument(
+        "--position",
+        metavar="ID",
+        default=None,
+        help="position to interview for, e.g. customer-manager or swe-intern "
+        "(default: the first demo candidate's)",
+    )
+    demo.add_argument(
+        "--candidate-name",
+        metavar="NAME",
+        default=None,
+        help="name of the synthetic candidate (default: the sample's)",
+    )
+    demo.add_argument(
+        "--pace",
+        choices=("realtime", "fast"),
+        default="fast",
+        help="`realtime` plays media at real speed (minutes); `fast` as fast as "
+        "possible, with timers on media time (seconds). Default: fast",
+    )
+    demo.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        type=Path,
+        default=None,
+        help="where the demo's database and working files live "
+        "(default: <data_dir>/demo, apart from real interviews)",
+    )
+    demo.add_argument(
+        "--think-seconds",
+        metavar="S",
+        type=float,
+        default=None,
+        help="real seconds the candidate spends on each screen before acting, at "
+        "either pace, so stages can be followed (default: 1 at realtime, 0 at fast)",
+    )
+    demo.add_argument(
+        "--retake",
+        action="store_true",
+        help="have the candidate retake the first question that allows it",
+    )
 
     config = commands.add_parser("config", help="show, check or document the configuration")
-    config.add_argument("action", choices=("show", "check", "docs"),
-                        help="`show`: the effective config as JSON; `check`: validate and say so; "
-                        "`docs`: Markdown documentation of every setting")
+    config.add_argument(
+        "action",
+        choices=("show", "check", "docs"),
+        help="`show`: the effective config as JSON; `check`: validate and say so; "
+        "`docs`: Markdown documentation of every setting",
+    )
 
     bank = commands.add_parser("bank", help="validate a question bank file")
     bank.add_argument("action", choices=("validate",), help="`validate`: check a bank file")
@@ -114,19 +155,16 @@ def _run(args: argparse.Namespace, config: KioskConfig) -> int:
             print(json.dumps(_jsonable(config), indent=2, ensure_ascii=False))
         return EXIT_OK
     if args.command == "bank":
-        from kiosk.bank import load_bank
-
         bank = load_bank(args.file)
-        print(f"{args.file}: valid bank {bank.bank_id} version {bank.version} "
-              f"({len(bank.positions)} positions, {len(bank.questions)} questions)")
+        print(
+            f"{args.file}: valid bank {bank.bank_id} version {bank.version} "
+            f"({len(bank.positions)} positions, {len(bank.questions)} questions)"
+        )
         return EXIT_OK
     return _demo(args, config)
 
 
 def _demo(args: argparse.Namespace, config: KioskConfig) -> int:
-    from kiosk.app import configure_logging
-    from kiosk.demo import DemoOptions, run_demo
-
     options = DemoOptions(
         out_dir=args.out,
         data_dir=args.data_dir or config.data_dir / "demo",
@@ -140,15 +178,24 @@ def _demo(args: argparse.Namespace, config: KioskConfig) -> int:
     print(f"demo interview ({options.pace}); data in {options.data_dir}", flush=True)
     result = run_demo(config, options, lambda line: print(line, flush=True))
     if result.report is None:
-        print(f"the session ended ({result.outcome}) without a report")
+        if result.resumed_from == "done":
+            print(f"that session had finished; its report is in {options.out_dir}")
+        else:
+            print(f"the session ended ({result.outcome}) without a report")
         return EXIT_OK
     report = result.summary
-    print(f"\ndone: session {report['session_code']} · {report['position']['title']} · "
-          f"{len(report['answers'])} answers")
+    print(
+        f"\ndone: session {report['session_code']} · {report['position']['title']} · "
+        f"{len(report['answers'])} answers"
+    )
     for answer in report["answers"]:
         rec = answer.get("recording")
-        detail = (f"{rec['audio_seconds']:5.1f} s audio, {rec['video_frames']:3d} frames, "
-                  f"voiced {rec['voiced_ratio']:.0%}" if rec else f"choice {answer.get('choice')}")
+        detail = (
+            f"{rec['audio_seconds']:5.1f} s audio, {rec['video_frames']:3d} frames, "
+            f"voiced {rec['voiced_ratio']:.0%}"
+            if rec
+            else f"choice {answer.get('choice')}"
+        )
         print(f"  {answer['index']}. {answer['kind']:<16} {detail}")
     print(f"analysis: {report['analysis']['status']}")
     print(f"report:  {result.report.markdown_path}\n         {result.report.json_path}")

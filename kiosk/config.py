@@ -90,7 +90,8 @@ class CameraConfig:
 
     kind: Literal["opencv", "replay"] = setting(
         "opencv",
-        "`opencv`: a camera, file or URL through OpenCV. `replay`: play a video file (demo, replay).",
+        "`opencv`: a camera, file or URL through OpenCV. `replay`: play a video file "
+        "(demo, replay).",
     )
     source: str = setting(
         "0",
@@ -101,7 +102,8 @@ class CameraConfig:
     height: int = setting(480, "Capture height in pixels.", _between(120, 2160))
     fps: float = setting(15.0, "Frames per second to capture and analyse.", _between(1, 60))
     pace: Pace = setting(
-        "realtime", "`replay` only: `realtime` plays at the file's speed, `fast` as fast as possible."
+        "realtime",
+        "`replay` only: `realtime` plays at the file's speed, `fast` as fast as possible.",
     )
     loop: bool = setting(True, "`replay` only: start the video again when it ends.")
 
@@ -119,7 +121,8 @@ class MicrophoneConfig:
         "an audio file (WAV, Ogg/Opus, FLAC), empty for silence until a clip is cued.",
     )
     pace: Pace = setting(
-        "realtime", "`replay` only: `realtime` plays at the file's speed, `fast` as fast as possible."
+        "realtime",
+        "`replay` only: `realtime` plays at the file's speed, `fast` as fast as possible.",
     )
 
 
@@ -251,7 +254,9 @@ class KioskConfig:
 
 def _section_types() -> dict[str, type[Any]]:
     hints = typing.get_type_hints(KioskConfig)
-    return {f.name: hints[f.name] for f in dataclasses.fields(KioskConfig) if _is_section(hints[f.name])}
+    return {
+        f.name: hints[f.name] for f in dataclasses.fields(KioskConfig) if _is_section(hints[f.name])
+    }
 
 
 def _is_section(tp: Any) -> bool:
@@ -267,55 +272,88 @@ def _describe(tp: Any) -> str:
         return _describe(inner[0]) + " or empty"
     if origin is tuple:
         return "a list of strings"
-    return {str: "a string", int: "a whole number", float: "a number", bool: "true or false",
-            Path: "a path"}.get(tp, str(tp))
+    return {
+        str: "a string",
+        int: "a whole number",
+        float: "a number",
+        bool: "true or false",
+        Path: "a path",
+    }.get(tp, str(tp))
 
 
 def _coerce(tp: Any, value: Any, from_env: bool) -> Any:
     """Convert a TOML or environment value to ``tp``; raise ValueError with the problem."""
     origin = typing.get_origin(tp)
     if origin in (typing.Union, types.UnionType):
-        inner = [a for a in typing.get_args(tp) if a is not type(None)][0]
         if value is None or (isinstance(value, str) and value.strip() == ""):
             return None
+        inner = next(a for a in typing.get_args(tp) if a is not type(None))
         return _coerce(inner, value, from_env)
     if origin is Literal:
-        allowed = typing.get_args(tp)
-        if value not in allowed:
+        if value not in typing.get_args(tp):
             raise ValueError(f"must be {_describe(tp)}")
         return value
-    if origin is tuple:
-        if from_env and isinstance(value, str):
-            value = [v.strip() for v in value.split(",") if v.strip()]
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise ValueError("must be a list of strings")
-        return tuple(value)
-    if tp is bool:
-        if from_env and isinstance(value, str) and value.lower() in ("1", "true", "yes", "0", "false", "no"):
-            return value.lower() in ("1", "true", "yes")
-        if not isinstance(value, bool):
-            raise ValueError("must be true or false")
-        return value
-    if tp is int or tp is float:
+    converter = _CONVERTERS.get(origin if origin is tuple else tp)
+    if converter is None:
+        raise TypeError(f"unsupported config type {tp!r}")  # a programming error, not bad input
+    return converter(value, from_env)
+
+
+def _to_tuple(value: Any, from_env: bool) -> tuple[str, ...]:
+    if from_env and isinstance(value, str):
+        value = [v.strip() for v in value.split(",") if v.strip()]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValueError("must be a list of strings")
+    return tuple(value)
+
+
+_TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
+
+
+def _to_bool(value: Any, from_env: bool) -> bool:
+    if from_env and isinstance(value, str) and value.lower() in _TRUE + _FALSE:
+        return value.lower() in _TRUE
+    if not isinstance(value, bool):
+        raise ValueError("must be true or false")
+    return value
+
+
+def _to_number(kind: type[int] | type[float]) -> Callable[[Any, bool], Any]:
+    def convert(value: Any, from_env: bool) -> Any:
         if from_env and isinstance(value, str):
             try:
-                value = tp(value.strip())
+                value = kind(value.strip())
             except ValueError:
-                raise ValueError(f"must be {_describe(tp)}") from None
+                raise ValueError(f"must be {_describe(kind)}") from None
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ValueError(f"must be {_describe(tp)}")
-        if tp is int and not isinstance(value, int):
+            raise ValueError(f"must be {_describe(kind)}")
+        if kind is int and not isinstance(value, int):
             raise ValueError("must be a whole number")
-        return tp(value)
-    if tp is str:
-        if not isinstance(value, str):
-            raise ValueError("must be a string")
-        return value
-    if tp is Path:
-        if not isinstance(value, str) or not value.strip():
-            raise ValueError("must be a path")
-        return Path(value).expanduser()
-    raise TypeError(f"unsupported config type {tp!r}")  # a programming error, not bad input
+        return kind(value)
+
+    return convert
+
+
+def _to_str(value: Any, _: bool) -> str:
+    if not isinstance(value, str):
+        raise ValueError("must be a string")
+    return value
+
+
+def _to_path(value: Any, _: bool) -> Path:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError("must be a path")
+    return Path(value).expanduser()
+
+
+_CONVERTERS: dict[Any, Callable[[Any, bool], Any]] = {
+    tuple: _to_tuple,
+    bool: _to_bool,
+    int: _to_number(int),
+    float: _to_number(float),
+    str: _to_str,
+    Path: _to_path,
+}
 
 
 def _build(cls: type[Any], raw: Mapping[str, tuple[Any, str, bool]], prefix: str) -> Any:
@@ -345,44 +383,68 @@ def env_name(key: str) -> str:
     return "KIOSK_" + key.replace(".", "_").upper()
 
 
-def load_config(path: Path | str | None = None, environ: Mapping[str, str] | None = None) -> KioskConfig:
+def load_config(
+    path: Path | str | None = None, environ: Mapping[str, str] | None = None
+) -> KioskConfig:
     """Load, validate and freeze the config.
 
     ``path`` is a TOML file (None: no file, defaults only); ``environ`` supplies ``KIOSK_*``
     overrides (None: ``os.environ``). Raises :class:`ConfigError` naming the key and the problem.
     """
-    environ = os.environ if environ is None else environ
-    document: dict[str, Any] = {}
-    source = "defaults"
-    if path is not None:
-        source = str(path)
-        try:
-            document = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise ConfigError(f"{source}: config file not found") from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"{source}: cannot read config file ({exc.__class__.__name__})") from None
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"{source}: not valid TOML: {exc}") from None
+    source = "defaults" if path is None else str(path)
+    raw = _raw_from_document(_read_toml(path) if path is not None else {}, source)
+    _add_environment(raw, os.environ if environ is None else environ)
+    top = _build(KioskConfig, raw[""], "")
+    for section, cls in _section_types().items():
+        top[section] = cls(**_build(cls, raw[section], section + "."))
+    config = KioskConfig(**top)
+    if config.default_language not in config.languages:
+        raise ConfigError(
+            f"{source}: default_language: must be one of languages {list(config.languages)} "
+            f"(got {config.default_language!r})"
+        )
+    return config
 
+
+RawValues = dict[str, dict[str, tuple[Any, str, bool]]]
+
+
+def _read_toml(path: Path | str) -> dict[str, Any]:
+    try:
+        document: dict[str, Any] = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: config file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read config file ({exc.__class__.__name__})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    return document
+
+
+def _raw_from_document(document: Mapping[str, Any], source: str) -> RawValues:
     sections = _section_types()
     top_fields = {f.name for f in dataclasses.fields(KioskConfig)} - sections.keys()
-    raw: dict[str, dict[str, tuple[Any, str, bool]]] = {"": {}, **{s: {} for s in sections}}
-
+    raw: RawValues = {"": {}, **{s: {} for s in sections}}
     for key, value in document.items():
-        if key in sections:
-            if not isinstance(value, dict):
-                raise ConfigError(f"{source}: {key}: must be a table ([{key}])")
-            known = {f.name for f in dataclasses.fields(sections[key])}
-            for sub, subvalue in value.items():
-                if sub not in known:
-                    raise ConfigError(f"{source}: {key}.{sub}: unknown key (known: {', '.join(sorted(known))})")
-                raw[key][sub] = (subvalue, source, False)
-        elif key in top_fields:
+        if key in top_fields:
             raw[""][key] = (value, source, False)
-        else:
+            continue
+        if key not in sections:
             raise ConfigError(f"{source}: {key}: unknown key")
+        if not isinstance(value, dict):
+            raise ConfigError(f"{source}: {key}: must be a table ([{key}])")
+        known = {f.name for f in dataclasses.fields(sections[key])}
+        for sub, subvalue in value.items():
+            if sub not in known:
+                known_list = ", ".join(sorted(known))
+                raise ConfigError(f"{source}: {key}.{sub}: unknown key (known: {known_list})")
+            raw[key][sub] = (subvalue, source, False)
+    return raw
 
+
+def _add_environment(raw: RawValues, environ: Mapping[str, str]) -> None:
+    sections = _section_types()
+    top_fields = {f.name for f in dataclasses.fields(KioskConfig)} - sections.keys()
     env_keys = {env_name(name): ("", name) for name in top_fields}
     for section, cls in sections.items():
         for f in dataclasses.fields(cls):
@@ -394,17 +456,6 @@ def load_config(path: Path | str | None = None, environ: Mapping[str, str] | Non
             raise ConfigError(f"environment: {var}: not a config setting (see `kiosk config docs`)")
         section, name = env_keys[var]
         raw[section][name] = (value, f"environment {var}", True)
-
-    top = _build(KioskConfig, raw[""], "")
-    for section, cls in sections.items():
-        top[section] = cls(**_build(cls, raw[section], section + "."))
-    config = KioskConfig(**top)
-    if config.default_language not in config.languages:
-        raise ConfigError(
-            f"{source}: default_language: must be one of languages {list(config.languages)} "
-            f"(got {config.default_language!r})"
-        )
-    return config
 
 
 def describe_config() -> str:
@@ -419,7 +470,11 @@ def describe_config() -> str:
                 continue
             key = prefix + f.name
             default = None if f.default is dataclasses.MISSING else f.default
-            shown = "" if default is None else (",".join(default) if isinstance(default, tuple) else str(default))
+            shown = (
+                ""
+                if default is None
+                else (",".join(default) if isinstance(default, tuple) else str(default))
+            )
             if isinstance(default, bool):
                 shown = str(default).lower()
             lines.append(

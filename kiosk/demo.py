@@ -49,7 +49,8 @@ NOTICE_VERSION = "2026-11-v1"
 
 def samples_dir() -> Path:
     """The shipped sample bank, demo candidates and media."""
-    return Path(str(resources.files("kiosk.samples")))
+    location: str = str(resources.files("kiosk.samples"))
+    return Path(location)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +69,7 @@ class DemoCandidate:
         answer = self.answers.get(question_id)
         if answer is None or "audio" not in answer:
             raise BankError(f"demo candidate {self.id} has no spoken answer to {question_id}")
-        return samples_dir() / answer["audio"]
+        return samples_dir() / str(answer["audio"])
 
     def choice(self, question_id: str) -> int:
         """The option the candidate picks in a multiple-choice item."""
@@ -101,7 +102,7 @@ class DemoOptions:
     position_id: str | None = None
     candidate_name: str | None = None
     pace: Pace = "fast"
-    think_seconds: float | None = None  # None: 1 s at realtime, 0 at fast
+    think_seconds: float | None = None  # real seconds per screen; None: 1 at realtime, 0 at fast
     retake: bool = False
 
 
@@ -144,11 +145,15 @@ class DemoActor:
         if state.stage is Stage.WELCOME:
             self._candidate = candidate
             plan = runner.check_in(
-                candidate.position_id, candidate.profile, {"name": name, "demo_candidate": candidate.id},
+                candidate.position_id,
+                candidate.profile,
+                {"name": name, "demo_candidate": candidate.id},
                 candidate.language,
             )
-            self._echo(f"checked in for {plan.position_id}: {len(plan.questions)} questions "
-                       f"(rules: {', '.join(plan.applied_rules) or 'none'})")
+            self._echo(
+                f"checked in for {plan.position_id}: {len(plan.questions)} questions "
+                f"(rules: {', '.join(plan.applied_rules) or 'none'})"
+            )
         else:
             personal = self._kiosk.store.personal(state.session_id or "")
             self._candidate = _candidate_by_id(personal.get("demo_candidate"))
@@ -165,13 +170,18 @@ class DemoActor:
     def _describe(self, state: InterviewState) -> None:
         if state.stage in (Stage.PREP, Stage.ANSWER, Stage.REVIEW):
             q = state.current
-            self._echo(f"  [{state.index + 1}/{len(state.questions)}] {state.stage.value:<7} "
-                       f"{q.kind} {q.question_id} (attempt {state.attempt})")
+            self._echo(
+                f"  [{state.index + 1}/{len(state.questions)}] {state.stage.value:<7} "
+                f"{q.kind} {q.question_id} (attempt {state.attempt})"
+            )
         else:
             self._echo(f"  {state.stage.value}")
 
     def _wait(self, seconds: float) -> None:
-        self._clock.sleep(seconds)
+        # Reading a screen takes real time at either pace: at `fast` it lets a viewer (or a
+        # test) follow the stages; the interview's timers are unaffected by it.
+        if seconds > 0:
+            time.sleep(seconds)
 
     def _act(self, state: InterviewState) -> None:
         runner = self._kiosk.runner
@@ -204,8 +214,10 @@ class DemoActor:
     def _device_check(self) -> None:
         self._mic.cue(samples_dir() / "media" / "mic_check.ogg")
         result = check_devices(self._kiosk.camera, self._mic, seconds=2.5)
-        self._echo(f"    camera {result.width}x{result.height}, brightness {result.brightness:.0f}; "
-                   f"microphone peak {result.peak_dbfs:.1f} dBFS")
+        self._echo(
+            f"    camera {result.width}x{result.height}, brightness {result.brightness:.0f}; "
+            f"microphone peak {result.peak_dbfs:.1f} dBFS"
+        )
         if result.ok:
             self._kiosk.runner.dispatch(DeviceCheckPassed())
         else:
@@ -253,12 +265,18 @@ def pick_candidate(position_id: str | None, bank: QuestionBank) -> DemoCandidate
 def demo_config(config: KioskConfig, options: DemoOptions) -> KioskConfig:
     """The config with the demo's data directory and replay devices."""
     media = samples_dir() / "media"
-    camera = replace(config.camera, kind="replay", source=str(media / "face_steady.mp4"),
-                     pace=options.pace, loop=True)
+    camera = replace(
+        config.camera,
+        kind="replay",
+        source=str(media / "face_steady.mp4"),
+        pace=options.pace,
+        loop=True,
+    )
     microphone = replace(config.microphone, kind="replay", source="", pace=options.pace)
     recording = replace(config.recording, min_free_mb=min(config.recording.min_free_mb, 100))
-    return replace(config, data_dir=options.data_dir, camera=camera, microphone=microphone,
-                   recording=recording)
+    return replace(
+        config, data_dir=options.data_dir, camera=camera, microphone=microphone, recording=recording
+    )
 
 
 def run_demo(config: KioskConfig, options: DemoOptions, echo: Callable[[str], None]) -> DemoResult:
@@ -275,17 +293,32 @@ def run_demo(config: KioskConfig, options: DemoOptions, echo: Callable[[str], No
         result.report = write_report(report, options.out_dir)
         result.summary = report
 
-    kiosk = assemble(config, clock=clock, camera=camera, microphone=microphone, on_finalise=finalise,
-                     on_notice=lambda kind: echo(f"  notice: {kind}"))
+    kiosk = assemble(
+        config,
+        clock=clock,
+        camera=camera,
+        microphone=microphone,
+        on_finalise=finalise,
+        on_notice=lambda kind: echo(f"  notice: {kind}"),
+    )
     holder["kiosk"] = kiosk
     camera.open()
     microphone.open()
     try:
         state = kiosk.runner.start()
-        if state.stage is not Stage.WELCOME:
-            result.resumed_from = state.stage.value
-            echo(f"resuming the unfinished session at {state.stage.value} "
-                 f"(question {state.index + 1} of {len(state.questions)})")
+        interrupted = kiosk.runner.resumed_from
+        if interrupted is not None:
+            result.resumed_from = interrupted.value
+            where = (
+                f"question {state.index + 1} of {len(state.questions)}, {state.stage.value}"
+                if state.stage is not Stage.WELCOME
+                else "closing it"
+            )
+            echo(f"resuming the unfinished session stopped at {interrupted.value}: {where}")
+        if interrupted is not None and state.stage is Stage.WELCOME:
+            # It had already finished (its report was written then); do not start another.
+            result.outcome = interrupted.value
+            return result
         candidate = pick_candidate(options.position_id, kiosk.banks.current)
         name = options.candidate_name or candidate.name
         actor = DemoActor(kiosk, microphone, clock, options, echo)

@@ -36,7 +36,9 @@ class DeviceCheckResult:
         return not self.problems
 
 
-def check_devices(camera: Camera, microphone: Microphone, seconds: float = 2.0) -> DeviceCheckResult:
+def check_devices(
+    camera: Camera, microphone: Microphone, seconds: float = 2.0
+) -> DeviceCheckResult:
     """Read ``seconds`` of audio and a frame per 0.5 s of it; measure level and brightness."""
     block = microphone.sample_rate // 10
     peak = 0.0

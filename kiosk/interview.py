@@ -7,6 +7,7 @@ Other threads — device workers — only :meth:`post` events, which the owner a
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import queue
 import secrets
@@ -20,6 +21,7 @@ from typing import Any
 from kiosk.bank import BankHolder, CandidateProfile, InterviewPlan, Question, plan_interview
 from kiosk.clock import Clock
 from kiosk.engine import (
+    DEFAULT_SETTINGS,
     CheckIn,
     CloseSession,
     DeviceLost,
@@ -89,7 +91,7 @@ class InterviewRunner:
         recorder: AnswerRecorder,
         scratch_root: Path,
         clock: Clock,
-        settings: EngineSettings = EngineSettings(),
+        settings: EngineSettings = DEFAULT_SETTINGS,
         min_free_bytes: int = 0,
         on_finalise: Callable[[FinishedInterview], None] | None = None,
         on_notice: Callable[[str], None] | None = None,
@@ -107,6 +109,7 @@ class InterviewRunner:
         self._state = InterviewState()
         self._pending_personal: tuple[str, dict[str, Any]] | None = None
         self._recordings: dict[tuple[int, int], AnswerRecording] = {}
+        self.resumed_from: Stage | None = None  # the stage a killed process had reached
 
     @property
     def state(self) -> InterviewState:
@@ -135,6 +138,7 @@ class InterviewRunner:
         if saved is None:
             return self._state
         log.info("resuming session %s at stage %s", saved.session_id, saved.stage.value)
+        self.resumed_from = saved.stage
         self._state = saved
         self._recordings = self._recover_recordings(saved)
         new_state, effects = resume(saved, self._clock.now(), self._settings)
@@ -164,8 +168,12 @@ class InterviewRunner:
         self._ensure_disk_space()
         plan = plan_interview(self._banks.current, position_id, profile)
         session_id = uuid.uuid4().hex
-        self._pending_personal = (session_id, {**personal, "profile": profile.to_mapping(),
-                                               "applied_rules": list(plan.applied_rules)})
+        record = {
+            **personal,
+            "profile": dataclasses.asdict(profile),
+            "applied_rules": list(plan.applied_rules),
+        }
+        self._pending_personal = (session_id, record)
         self.dispatch(
             CheckIn(
                 session_id=session_id,

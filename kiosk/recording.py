@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 SAMPLE_RATE = 16_000
 #: An audio block at or above this level counts as "voiced". A crude energy gate, reported as
 #: such; the speech models replace it with voice activity detection.
-VOICED_DBFS = -40.0
+VOICED_DBFS = -35.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +73,8 @@ class AnswerRecorder:
         self._video_size = video_size
         self._video_fps = video_fps
         self._block = int(SAMPLE_RATE * block_seconds)
-        self._on_device_lost = on_device_lost
+        #: Called from a worker thread when a device stops delivering; it must only post.
+        self.on_device_lost = on_device_lost
         self._cond = threading.Condition()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -114,8 +115,12 @@ class AnswerRecorder:
         # Audio that piled up while nobody was recording belongs to no answer.
         self._microphone.discard_pending()
         self._threads = [
-            threading.Thread(target=self._audio_loop, args=(wav,), name="record-audio", daemon=True),
-            threading.Thread(target=self._video_loop, args=(video,), name="record-video", daemon=True),
+            threading.Thread(
+                target=self._audio_loop, args=(wav,), name="record-audio", daemon=True
+            ),
+            threading.Thread(
+                target=self._video_loop, args=(video,), name="record-video", daemon=True
+            ),
         ]
         for thread in self._threads:
             thread.start()
@@ -164,7 +169,11 @@ class AnswerRecorder:
             self._device_lost("microphone")
 
     def _account(self, block: AudioBlock) -> None:
-        power = float(np.mean(np.square(block.samples, dtype=np.float64))) if block.samples.size else 0.0
+        power = (
+            float(np.mean(np.square(block.samples, dtype=np.float64)))
+            if block.samples.size
+            else 0.0
+        )
         with self._cond:
             self._samples += int(block.samples.size)
             self._blocks += 1
@@ -181,7 +190,9 @@ class AnswerRecorder:
                         due = self._frames / self._video_fps
                         while self._samples / SAMPLE_RATE < due and not self._stop.is_set():
                             self._cond.wait(timeout=0.5)
-                        if self._stop.is_set():
+                        # After a normal stop, catch up to the audio's length (at fast replay
+                        # the audio may be far ahead); after a loss, stop at once.
+                        if self._lost is not None or self._samples / SAMPLE_RATE < due:
                             return
                     frame = self._camera.read(timeout=2.0)
                     if frame is None:
@@ -201,8 +212,8 @@ class AnswerRecorder:
             self._lost = self._lost or device
             self._stop.set()
             self._cond.notify_all()
-        if first and self._on_device_lost is not None:
-            self._on_device_lost(device)
+        if first and self.on_device_lost is not None:
+            self.on_device_lost(device)
 
 
 def _dbfs(power: float) -> float:

@@ -43,7 +43,7 @@ def build_report(finished: FinishedInterview, bank: QuestionBank) -> dict[str, A
             "index": answer.index + 1,
             "question_id": question.id,
             "kind": question.kind,
-            "prompt": question.prompt.get(language),
+            "prompt": question.prompt.in_language(language),
             "attempt": answer.attempt,
             "answer_seconds": round(answer.seconds, 1),
             "timed_out": answer.timed_out,
@@ -66,8 +66,11 @@ def build_report(finished: FinishedInterview, bank: QuestionBank) -> dict[str, A
     return {
         "report_version": 1,
         "session_code": finished.code,
-        "candidate": {"name": finished.personal.get("name"), "profile": finished.personal.get("profile")},
-        "position": {"id": position.id, "title": position.title.get(language)},
+        "candidate": {
+            "name": finished.personal.get("name"),
+            "profile": finished.personal.get("profile"),
+        },
+        "position": {"id": position.id, "title": position.title.in_language(language)},
         "language": language,
         "started_at": started.isoformat(),
         "personalisation": finished.personal.get("applied_rules", []),
@@ -108,7 +111,9 @@ def render_markdown(report: dict[str, Any]) -> str:
         )
     lines += ["", f"**Analysis:** {report['analysis']['explanation']}", ""]
     versions = report["versions"]
-    lines.append(f"_kiosk {versions['kiosk']} · bank {versions['bank']} · rubric {versions['rubric']}_")
+    lines.append(
+        f"_kiosk {versions['kiosk']} · bank {versions['bank']} · rubric {versions['rubric']}_"
+    )
     return "\n".join(lines) + "\n"
 
 
@@ -133,7 +138,9 @@ def write_report(report: dict[str, Any], out_dir: Path) -> ReportFiles:
     out_dir.mkdir(parents=True, exist_ok=True)
     code = report["session_code"]
     files = ReportFiles(
-        out_dir / f"report-{code}.json", out_dir / f"report-{code}.md", out_dir / f"receipt-{code}.txt"
+        out_dir / f"report-{code}.json",
+        out_dir / f"report-{code}.md",
+        out_dir / f"receipt-{code}.txt",
     )
     _write_private(files.json_path, json.dumps(report, ensure_ascii=False, indent=2) + "\n")
     _write_private(files.markdown_path, render_markdown(report))

@@ -125,7 +125,9 @@ class SessionStore:
         except sqlite3.DatabaseError as exc:
             raise _storage_error(exc, self._path) from None
         if result != "ok":
-            raise VaultError(f"{self._path}: integrity check failed", kind=ErrorKind.STORAGE_CORRUPT)
+            raise VaultError(
+                f"{self._path}: integrity check failed", kind=ErrorKind.STORAGE_CORRUPT
+            )
 
     # -- sessions ---------------------------------------------------------------------------
 
@@ -137,7 +139,7 @@ class SessionStore:
             raise ValueError("a session needs an id and a position")
         sealed = self._sealer.seal(_dumps(personal), _context(state.session_id, "personal"))
         with self._transaction():
-            self._db["sessions"].insert(
+            self._db.table("sessions").insert(
                 {
                     "id": state.session_id,
                     "code": code,
@@ -174,13 +176,16 @@ class SessionStore:
     def open_session(self) -> InterviewState | None:
         """The most recent session that has not ended, if any (the one to resume)."""
         row = self._db.execute(
-            "SELECT state_json FROM sessions WHERE closed_at IS NULL ORDER BY updated_at DESC LIMIT 1"
+            "SELECT state_json FROM sessions WHERE closed_at IS NULL "
+            "ORDER BY updated_at DESC LIMIT 1"
         ).fetchone()
         return None if row is None else InterviewState.from_json(json.loads(row[0]))
 
     def state(self, session_id: str) -> InterviewState:
         """The last persisted state of a session."""
-        row = self._db.execute("SELECT state_json FROM sessions WHERE id = ?", [session_id]).fetchone()
+        row = self._db.execute(
+            "SELECT state_json FROM sessions WHERE id = ?", [session_id]
+        ).fetchone()
         if row is None:
             raise VaultError(f"no session {session_id}", kind=ErrorKind.INVALID_INPUT)
         return InterviewState.from_json(json.loads(row[0]))
@@ -206,10 +211,14 @@ class SessionStore:
 
     def personal(self, session_id: str) -> dict[str, Any]:
         """The unsealed personal record of a session."""
-        row = self._db.execute("SELECT personal FROM sessions WHERE id = ?", [session_id]).fetchone()
+        row = self._db.execute(
+            "SELECT personal FROM sessions WHERE id = ?", [session_id]
+        ).fetchone()
         if row is None:
             raise VaultError(f"no session {session_id}", kind=ErrorKind.INVALID_INPUT)
-        data: dict[str, Any] = json.loads(self._sealer.open(row[0], _context(session_id, "personal")))
+        data: dict[str, Any] = json.loads(
+            self._sealer.open(row[0], _context(session_id, "personal"))
+        )
         return data
 
     def record_consent(
@@ -217,7 +226,7 @@ class SessionStore:
     ) -> None:
         """Store the candidate's consent (notice version, time, face-analysis consent)."""
         with self._transaction():
-            self._db["consents"].insert(
+            self._db.table("consents").insert(
                 {
                     "session_id": session_id,
                     "notice_version": notice_version,
@@ -249,7 +258,7 @@ class SessionStore:
         }
         context = _context(session_id, f"answer:{recording.index}:{recording.attempt}")
         with self._transaction():
-            self._db["answers"].upsert(
+            self._db.table("answers").upsert(
                 {
                     "session_id": session_id,
                     "idx": recording.index,
@@ -270,7 +279,9 @@ class SessionStore:
         ).fetchone()
         if row is None:
             return None
-        data = json.loads(self._sealer.open(row[1], _context(session_id, f"answer:{index}:{attempt}")))
+        data = json.loads(
+            self._sealer.open(row[1], _context(session_id, f"answer:{index}:{attempt}"))
+        )
         return AnswerRecording(
             index=index,
             attempt=attempt,

@@ -4,7 +4,13 @@
 out; ``resume(state, now)`` says where a restarted process continues. See docs/engine.md.
 """
 
-from kiosk.engine.machine import EngineSettings, TransitionError, resume, transition
+from kiosk.engine.machine import (
+    DEFAULT_SETTINGS,
+    EngineSettings,
+    TransitionError,
+    resume,
+    transition,
+)
 from kiosk.engine.state import (
     Abandon,
     AnswerMode,
@@ -40,10 +46,40 @@ from kiosk.engine.state import (
 )
 
 __all__ = [
-    "Abandon", "AnswerMode", "CheckIn", "Choose", "CloseSession", "CompletedAnswer", "Continue",
-    "Decline", "DeviceCheckPassed", "DeviceLost", "DeviceRestored", "DiscardRecording", "Effect",
-    "EngineSettings", "Event", "Finalise", "FinishAnswer", "GiveConsent", "InterviewState",
-    "Notice", "OpenSession", "Outcome", "PlannedQuestion", "Proceed", "RecordConsent", "Reset",
-    "Retake", "Stage", "StartAnswer", "StartRecording", "StopRecording", "Tick",
-    "TransitionError", "resume", "transition",
+    "DEFAULT_SETTINGS",
+    "Abandon",
+    "AnswerMode",
+    "CheckIn",
+    "Choose",
+    "CloseSession",
+    "CompletedAnswer",
+    "Continue",
+    "Decline",
+    "DeviceCheckPassed",
+    "DeviceLost",
+    "DeviceRestored",
+    "DiscardRecording",
+    "Effect",
+    "EngineSettings",
+    "Event",
+    "Finalise",
+    "FinishAnswer",
+    "GiveConsent",
+    "InterviewState",
+    "Notice",
+    "OpenSession",
+    "Outcome",
+    "PlannedQuestion",
+    "Proceed",
+    "RecordConsent",
+    "Reset",
+    "Retake",
+    "Stage",
+    "StartAnswer",
+    "StartRecording",
+    "StopRecording",
+    "Tick",
+    "TransitionError",
+    "resume",
+    "transition",
 ]

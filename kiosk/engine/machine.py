@@ -7,7 +7,9 @@ process continue from the persisted state (see :func:`resume`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from kiosk.engine.state import (
     Abandon,
@@ -62,98 +64,141 @@ class EngineSettings:
 
 
 _RECORDING_STAGES = (Stage.ANSWER, Stage.PRACTICE_ANSWER)
+DEFAULT_SETTINGS = EngineSettings()
 
 
 def transition(
-    state: InterviewState, event: Event, now: float, settings: EngineSettings = EngineSettings()
+    state: InterviewState, event: Event, now: float, settings: EngineSettings = DEFAULT_SETTINGS
 ) -> Transition:
     """The next state and the effects of ``event`` at clock time ``now``.
 
     Raises :class:`TransitionError` if the stage does not accept the event.
     """
-    stage = state.stage
-    if isinstance(event, Tick):
-        return _tick(state, now, settings)
-    if isinstance(event, CheckIn) and stage is Stage.WELCOME:
-        return (
-            InterviewState(
-                stage=Stage.GREETING,
-                session_id=event.session_id,
-                position_id=event.position_id,
-                language=event.language,
-                practice=event.practice,
-                questions=event.questions,
-                started_at=now,
-                stage_started=now,
-            ),
-            (OpenSession(event.session_id),),
-        )
-    if isinstance(event, Proceed) and stage is Stage.GREETING:
-        return _enter(state, Stage.CONSENT, now), ()
-    if isinstance(event, GiveConsent) and stage is Stage.CONSENT:
-        consented = state.evolve(face_consent=event.face_analysis)
-        return _enter(consented, Stage.DEVICE_CHECK, now), (
-            RecordConsent(event.notice_version, event.face_analysis),
-        )
-    if isinstance(event, Decline) and stage is Stage.CONSENT:
-        return _enter(state, Stage.DECLINED, now, settings.declined_seconds), ()
-    if isinstance(event, DeviceCheckPassed) and stage is Stage.DEVICE_CHECK:
-        return _enter_prep(state, now, practice=True)
-    if isinstance(event, StartAnswer) and stage in (Stage.PREP, Stage.PRACTICE_PREP):
-        return _start_answer(state, now)
-    if isinstance(event, FinishAnswer) and stage in _RECORDING_STAGES:
-        if state.current.mode == "choice":
-            raise TransitionError("a multiple-choice item is finished by choosing an option")
-        return _finish_answer(state, now, settings, timed_out=False)
-    if isinstance(event, Choose) and stage is Stage.ANSWER and state.current.mode == "choice":
-        return _finish_answer(state, now, settings, timed_out=False, choice=event.option)
-    if isinstance(event, Retake) and stage is Stage.REVIEW:
-        if state.attempt > state.current.retakes:
-            raise TransitionError("no retakes left for this question")
-        return _enter_prep(state.evolve(attempt=state.attempt + 1), now)
-    if isinstance(event, Continue) and stage is Stage.REVIEW:
-        return _next_question(state, now, settings)
-    if isinstance(event, DeviceLost):
-        return _device_lost(state, event, now, settings)
-    if isinstance(event, DeviceRestored) and stage is Stage.PAUSED:
-        return _device_restored(state, now)
-    if isinstance(event, Abandon) and stage is not Stage.WELCOME:
-        if stage.is_closing:
-            return _close(state)
-        return _close(state, "interrupted", _stop_if_recording(state))
-    if isinstance(event, Reset) and stage.is_closing:
+    handler = _ANY_STAGE.get(type(event)) or _TABLE.get((type(event), state.stage))
+    if handler is None:
+        raise TransitionError(f"stage {state.stage.value} does not accept {type(event).__name__}")
+    return handler(state, event, now, settings)
+
+
+# ---------------------------------------------------------------------------------------------
+# One handler per (event, stage) pair; docs/engine.md has the same table for people.
+
+Handler = Callable[[InterviewState, Any, float, EngineSettings], Transition]
+
+
+def _check_in(state: InterviewState, event: CheckIn, now: float, _: EngineSettings) -> Transition:
+    greeting = InterviewState(
+        stage=Stage.GREETING,
+        session_id=event.session_id,
+        position_id=event.position_id,
+        language=event.language,
+        practice=event.practice,
+        questions=event.questions,
+        started_at=now,
+        stage_started=now,
+    )
+    return greeting, (OpenSession(event.session_id),)
+
+
+def _proceed(state: InterviewState, _: Proceed, now: float, __: EngineSettings) -> Transition:
+    return _enter(state, Stage.CONSENT, now), ()
+
+
+def _consent(
+    state: InterviewState, event: GiveConsent, now: float, _: EngineSettings
+) -> Transition:
+    consented = state.evolve(face_consent=event.face_analysis)
+    record = RecordConsent(event.notice_version, event.face_analysis)
+    return _enter(consented, Stage.DEVICE_CHECK, now), (record,)
+
+
+def _decline(state: InterviewState, _: Decline, now: float, settings: EngineSettings) -> Transition:
+    return _enter(state, Stage.DECLINED, now, settings.declined_seconds), ()
+
+
+def _checked(state: InterviewState, _: Event, now: float, __: EngineSettings) -> Transition:
+    return _enter_prep(state, now, practice=True)
+
+
+def _start(state: InterviewState, _: StartAnswer, now: float, __: EngineSettings) -> Transition:
+    return _start_answer(state, now)
+
+
+def _finish(
+    state: InterviewState, _: FinishAnswer, now: float, settings: EngineSettings
+) -> Transition:
+    if state.current.mode == "choice":
+        raise TransitionError("a multiple-choice item is finished by choosing an option")
+    return _finish_answer(state, now, settings, timed_out=False)
+
+
+def _choose(
+    state: InterviewState, event: Choose, now: float, settings: EngineSettings
+) -> Transition:
+    if state.current.mode != "choice":
+        raise TransitionError("only a multiple-choice item is answered by choosing")
+    return _finish_answer(state, now, settings, timed_out=False, choice=event.option)
+
+
+def _retake(state: InterviewState, _: Retake, now: float, __: EngineSettings) -> Transition:
+    if state.attempt > state.current.retakes:
+        raise TransitionError("no retakes left for this question")
+    return _enter_prep(state.evolve(attempt=state.attempt + 1), now)
+
+
+def _continue(
+    state: InterviewState, _: Continue, now: float, settings: EngineSettings
+) -> Transition:
+    return _next_question(state, now, settings)
+
+
+def _restored(
+    state: InterviewState, _: DeviceRestored, now: float, __: EngineSettings
+) -> Transition:
+    return _device_restored(state, now)
+
+
+def _abandon(state: InterviewState, _: Abandon, now: float, __: EngineSettings) -> Transition:
+    if state.stage is Stage.WELCOME:
+        raise TransitionError("nothing to abandon at the welcome screen")
+    if state.stage.is_closing:
         return _close(state)
-    raise TransitionError(f"stage {stage.value} does not accept {type(event).__name__}")
+    return _close(state, "interrupted", _stop_if_recording(state))
+
+
+def _reset(state: InterviewState, _: Reset, now: float, __: EngineSettings) -> Transition:
+    return _close(state)
+
+
+def _tick_handler(
+    state: InterviewState, _: Tick, now: float, settings: EngineSettings
+) -> Transition:
+    return _tick(state, now, settings)
 
 
 def resume(
-    state: InterviewState, now: float, settings: EngineSettings = EngineSettings()
+    state: InterviewState, now: float, settings: EngineSettings = DEFAULT_SETTINGS
 ) -> Transition:
     """Where a restarted process continues a persisted session.
 
     A completed answer is never lost; an unfinished one is asked again (its partial recording is
     discarded). Timers restart, since the candidate lost time to the crash.
     """
-    stage = state.stage
-    if stage is Stage.WELCOME:
+    if state.stage is Stage.WELCOME:
         return state, ()
-    if stage.is_closing:
+    if state.stage.is_closing:
         return _close(state)
-    if stage in (Stage.PRACTICE_PREP, Stage.PRACTICE_ANSWER) or (
-        stage is Stage.PAUSED and state.paused_from in (Stage.PRACTICE_PREP, Stage.PRACTICE_ANSWER)
-    ):
-        return _enter_prep(state.evolve(paused_from=None), now, practice=True)
-    if stage in (Stage.PREP, Stage.ANSWER, Stage.PAUSED) and state.paused_from is not Stage.DEVICE_CHECK:
-        effects: tuple[Effect, ...] = ()
-        if stage is Stage.ANSWER or state.paused_from is Stage.ANSWER:
-            effects = (DiscardRecording(state.index, state.attempt),)
-        prep, more = _enter_prep(state.evolve(paused_from=None), now)
-        return prep, effects + more
-    if stage is Stage.PAUSED:
-        return _enter(state.evolve(paused_from=None), Stage.DEVICE_CHECK, now), ()
-    if stage is Stage.REVIEW:
-        return _enter(state, Stage.REVIEW, now, settings.review_seconds), ()
-    return _enter(state, stage, now), ()
+    # A paused session resumes where the candidate was when the device went away.
+    origin = state.paused_from if state.stage is Stage.PAUSED and state.paused_from else state.stage
+    cleared = state.evolve(paused_from=None)
+    if origin in (Stage.PRACTICE_PREP, Stage.PRACTICE_ANSWER):
+        return _enter_prep(cleared, now, practice=True)
+    if origin in (Stage.PREP, Stage.ANSWER):
+        discard = (DiscardRecording(state.index, state.attempt),) if origin is Stage.ANSWER else ()
+        prep, starts = _enter_prep(cleared, now)
+        return prep, (*discard, *starts)
+    seconds = settings.review_seconds if origin is Stage.REVIEW else None
+    return _enter(cleared, origin, now, seconds), ()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -199,9 +244,11 @@ def _finish_answer(
         prep, starts = _enter_prep(state.evolve(index=0, attempt=1), now)
         return prep, (stop, *starts)
     seconds = max(0.0, now - (state.stage_started or now))
-    answer = CompletedAnswer(state.index, question.question_id, state.attempt, seconds, timed_out, choice)
+    answer = CompletedAnswer(
+        state.index, question.question_id, state.attempt, seconds, timed_out, choice
+    )
     replaced = state.answer_at(state.index)
-    kept = tuple(a for a in state.answers if a.index != state.index) + (answer,)
+    kept = (*(a for a in state.answers if a.index != state.index), answer)
     effects: list[Effect] = []
     if question.mode == "spoken":
         effects.append(StopRecording(state.index, question.question_id, state.attempt, True))
@@ -234,15 +281,23 @@ def _stop_if_recording(state: InterviewState) -> tuple[Effect, ...]:
 def _device_lost(
     state: InterviewState, event: DeviceLost, now: float, settings: EngineSettings
 ) -> Transition:
-    pausable = (Stage.DEVICE_CHECK, Stage.PRACTICE_PREP, Stage.PRACTICE_ANSWER, Stage.PREP, Stage.ANSWER)
+    pausable = (
+        Stage.DEVICE_CHECK,
+        Stage.PRACTICE_PREP,
+        Stage.PRACTICE_ANSWER,
+        Stage.PREP,
+        Stage.ANSWER,
+    )
     if state.stage not in pausable:
         # Outside capture a lost device matters only when it is next needed.
         return state, (Notice(f"{event.device}_lost"),)
-    effects = _stop_if_recording(state) + (Notice(f"{event.device}_lost"),)
+    effects = (*_stop_if_recording(state), Notice(f"{event.device}_lost"))
     restarts = state.device_restarts + 1
     if restarts > settings.device_retry_limit:
         return _close(state.evolve(device_restarts=restarts), "interrupted", effects)
-    paused = _enter(state.evolve(device_restarts=restarts, paused_from=state.stage), Stage.PAUSED, now)
+    paused = _enter(
+        state.evolve(device_restarts=restarts, paused_from=state.stage), Stage.PAUSED, now
+    )
     return paused, effects
 
 
@@ -282,3 +337,30 @@ def _close(
 
 
 _CLOSING_OUTCOMES: dict[Stage, Outcome] = {Stage.DONE: "completed", Stage.DECLINED: "declined"}
+
+
+_TABLE: dict[tuple[type[Event], Stage], Handler] = {
+    (CheckIn, Stage.WELCOME): _check_in,
+    (Proceed, Stage.GREETING): _proceed,
+    (GiveConsent, Stage.CONSENT): _consent,
+    (Decline, Stage.CONSENT): _decline,
+    (DeviceCheckPassed, Stage.DEVICE_CHECK): _checked,
+    (StartAnswer, Stage.PRACTICE_PREP): _start,
+    (StartAnswer, Stage.PREP): _start,
+    (FinishAnswer, Stage.PRACTICE_ANSWER): _finish,
+    (FinishAnswer, Stage.ANSWER): _finish,
+    (Choose, Stage.ANSWER): _choose,
+    (Retake, Stage.REVIEW): _retake,
+    (Continue, Stage.REVIEW): _continue,
+    (DeviceRestored, Stage.PAUSED): _restored,
+    (Reset, Stage.DECLINED): _reset,
+    (Reset, Stage.DONE): _reset,
+    (Reset, Stage.INTERRUPTED): _reset,
+}
+
+#: Events every stage handles itself (each handler decides what the stage does with it).
+_ANY_STAGE: dict[type[Event], Handler] = {
+    Tick: _tick_handler,
+    DeviceLost: _device_lost,
+    Abandon: _abandon,
+}

@@ -90,7 +90,8 @@ class InterviewState:
     def current(self) -> PlannedQuestion:
         """The question at ``index`` (practice during the practice stages)."""
         if self.stage in (Stage.PRACTICE_PREP, Stage.PRACTICE_ANSWER) or (
-            self.stage is Stage.PAUSED and self.paused_from in (Stage.PRACTICE_PREP, Stage.PRACTICE_ANSWER)
+            self.stage is Stage.PAUSED
+            and self.paused_from in (Stage.PRACTICE_PREP, Stage.PRACTICE_ANSWER)
         ):
             if self.practice is None:
                 raise ValueError("no practice question in this state")
@@ -308,4 +309,3 @@ class Notice(Effect):
     """Something the screen should tell the candidate (e.g. a device was lost)."""
 
     kind: str
-

@@ -34,7 +34,11 @@ def test_file_and_environment_combine_with_environment_winning(tmp_path: Path) -
         'device_id = "hall-a-03"\nlanguages = ["en"]\ndefault_language = "en"\n'
         '[camera]\nfps = 12\nsource = "/dev/video2"\n[erp]\nendpoint = "https://erp.example.com/kiosk"\n',
     )
-    env = {"KIOSK_CAMERA_FPS": "20", "KIOSK_DATA_DIR": str(tmp_path / "data"), "KIOSK_CAMERA_LOOP": "no"}
+    env = {
+        "KIOSK_CAMERA_FPS": "20",
+        "KIOSK_DATA_DIR": str(tmp_path / "data"),
+        "KIOSK_CAMERA_LOOP": "no",
+    }
     config = load_config(path, env)
     assert config.device_id == "hall-a-03"
     assert config.languages == ("en",)
@@ -57,12 +61,24 @@ def test_file_and_environment_combine_with_environment_winning(tmp_path: Path) -
         ('languages = ["zh", "fr"]\n', {}, "languages: unknown language(s) fr"),
         ('default_language = "en"\nlanguages = ["zh"]\n', {}, "default_language: must be one of"),
         ('device_id = "hall a/3"\n', {}, "device_id: must be 1-64 letters"),
-        ('[erp]\nendpoint = "http://erp.example.com"\n', {}, "erp.endpoint: must be an https:// URL"),
+        (
+            '[erp]\nendpoint = "http://erp.example.com"\n',
+            {},
+            "erp.endpoint: must be an https:// URL",
+        ),
         ("[camera\n", {}, "not valid TOML"),
-        ("", {"KIOSK_CAMERA_FPS": "lots"}, "environment KIOSK_CAMERA_FPS: camera.fps: must be a number"),
+        (
+            "",
+            {"KIOSK_CAMERA_FPS": "lots"},
+            "environment KIOSK_CAMERA_FPS: camera.fps: must be a number",
+        ),
         ("", {"KIOSK_CAMRA_FPS": "10"}, "KIOSK_CAMRA_FPS: not a config setting"),
         ("", {"KIOSK_CAMERA_LOOP": "maybe"}, "camera.loop: must be true or false"),
-        ("", {"KIOSK_MICROPHONE_KIND": "usb"}, "microphone.kind: must be one of 'sounddevice', 'replay'"),
+        (
+            "",
+            {"KIOSK_MICROPHONE_KIND": "usb"},
+            "microphone.kind: must be one of 'sounddevice', 'replay'",
+        ),
     ],
 )
 def test_each_mistake_gets_one_message_naming_the_key(
@@ -98,7 +114,11 @@ def test_cli_reports_bad_config_with_exit_code_2_and_no_traceback(tmp_path: Path
     path = write(tmp_path, "[camera]\nfps = -3\n")
     done = subprocess.run(
         [sys.executable, "-m", "kiosk", "--config", str(path), "config", "check"],
-        capture_output=True, text=True, timeout=60, cwd=ROOT, check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+        check=False,
     )
     assert done.returncode == 2
     assert done.stderr.strip() == f"kiosk: {path}: camera.fps: must be between 1 and 60 (got -3)"
@@ -109,7 +129,11 @@ def test_cli_config_check_accepts_a_good_file(tmp_path: Path) -> None:
     path = write(tmp_path, 'retention_days = 30\n[microphone]\nkind = "replay"\n')
     done = subprocess.run(
         [sys.executable, "-m", "kiosk", "--config", str(path), "config", "check"],
-        capture_output=True, text=True, timeout=60, cwd=ROOT, check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+        check=False,
         env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
     )
     assert done.returncode == 0, done.stderr

@@ -45,7 +45,9 @@ QUESTIONS = (
     PlannedQuestion("mcq", "ability_mcq", 0, 60, 0),
     PlannedQuestion("situ", "situational", 0, 90, 2),
 )
-SETTINGS = EngineSettings(review_seconds=30, done_seconds=30, declined_seconds=20, device_retry_limit=2)
+SETTINGS = EngineSettings(
+    review_seconds=30, done_seconds=30, declined_seconds=20, device_retry_limit=2
+)
 
 
 class Journey:
@@ -200,7 +202,9 @@ def test_multiple_choice_is_answered_by_choosing_and_not_recorded() -> None:
     j.do(Choose(2))
     answer = j.state.answer_at(2)
     assert answer is not None and answer.choice == 2
-    assert not [e for e in j.effects if isinstance(e, (StartRecording, StopRecording)) and e.index == 2]
+    assert not [
+        e for e in j.effects if isinstance(e, (StartRecording, StopRecording)) and e.index == 2
+    ]
     # The situational question has no prep time: its answer starts at once.
     assert j.state.stage is Stage.ANSWER and j.state.index == 3
 

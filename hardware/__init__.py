@@ -1,0 +1,35 @@
+"""Cameras, microphones, replay devices and media writers.
+
+A leaf package: it imports numpy, OpenCV, PortAudio (sounddevice, on first use)
+and PyAV, and from the kiosk only ``kiosk.errors``. The core chooses devices by
+config through :mod:`hardware.specs` and talks to them through the
+:class:`Camera` and :class:`Microphone` protocols.
+"""
+
+from hardware.camera import Camera, OpenCVCamera
+from hardware.media import AudioBlock, CameraInfo, Pace, VideoFrame
+from hardware.microphone import Microphone, SoundDeviceMicrophone, list_input_devices
+from hardware.replay import ReplayCamera, ReplayMicrophone, decode_audio
+from hardware.specs import CameraSpec, MicrophoneSpec, make_camera, make_microphone
+from hardware.writers import VideoFileWriter, WavWriter
+
+__all__ = [
+    "AudioBlock",
+    "Camera",
+    "CameraInfo",
+    "CameraSpec",
+    "Microphone",
+    "MicrophoneSpec",
+    "OpenCVCamera",
+    "Pace",
+    "ReplayCamera",
+    "ReplayMicrophone",
+    "SoundDeviceMicrophone",
+    "VideoFileWriter",
+    "VideoFrame",
+    "WavWriter",
+    "decode_audio",
+    "list_input_devices",
+    "make_camera",
+    "make_microphone",
+]
