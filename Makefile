@@ -42,7 +42,7 @@ demo: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy kiosk hardware models sync ui scripts
+	$(BIN)/mypy kiosk hardware models sync ui scripts benchmarks
 	$(BIN)/lint-imports
 
 test: lint

@@ -119,7 +119,8 @@ def person_sprite() -> Sprite:
     # scikit-image comes with the optional "media" extra, needed only here.
     from skimage import data  # noqa: PLC0415
 
-    rgb = np.asarray(data.astronaut(), dtype=np.uint8)  # type: ignore[no-untyped-call]
+    # Typed only when the optional extra is installed; either way mypy must pass.
+    rgb = np.asarray(data.astronaut(), dtype=np.uint8)  # type: ignore[no-untyped-call,unused-ignore]
     with mp.solutions.selfie_segmentation.SelfieSegmentation(model_selection=0) as seg:
         mask = np.asarray(seg.process(rgb).segmentation_mask, dtype=np.float32)
     hard = (mask > 0.5).astype(np.uint8)
