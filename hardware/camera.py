@@ -18,7 +18,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from hardware.media import CameraInfo, VideoFrame
+from hardware.media import CameraInfo, OpensOnEnter, VideoFrame
 from kiosk.errors import DeviceLostError, ErrorKind, HardwareError
 
 # Between retries of a device that returned no frame; short enough not to add
@@ -99,7 +99,7 @@ def describe_source(source: int | str) -> str:
     return f"camera stream {parts.scheme}://{host}{port}{parts.path}"
 
 
-class OpenCVCamera:
+class OpenCVCamera(OpensOnEnter):
     """A camera read through ``cv2.VideoCapture``.
 
     ``source`` is a device index (``0`` is the first camera), a file path or a
@@ -212,18 +212,6 @@ class OpenCVCamera:
         if self._capture is not None:
             self._capture.release()
             self._capture = None
-
-    def __enter__(self) -> OpenCVCamera:
-        self.open()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def _new_capture(self, open_timeout: float) -> cv2.VideoCapture:
         if isinstance(self._source, int) or not self._is_url:

@@ -7,7 +7,7 @@ worker, analysis worker, recorder) without anyone changing it underneath another
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -61,3 +61,32 @@ class CameraInfo:
     height: int
     #: Frames per second the source reports (or was asked for, when it reports none).
     fps: float
+
+
+_Managed = TypeVar("_Managed", bound="ClosesOnExit")
+
+
+class ClosesOnExit:
+    """``with thing:`` always calls ``close()`` (for writers, which open on construction)."""
+
+    def close(self) -> None:
+        """Release the resource; safe to call twice."""
+        raise NotImplementedError
+
+    def __enter__(self: _Managed) -> _Managed:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+class OpensOnEnter(ClosesOnExit):
+    """``with device:`` opens the device and always closes it."""
+
+    def open(self) -> None:
+        """Acquire the device."""
+        raise NotImplementedError
+
+    def __enter__(self: _Managed) -> _Managed:
+        self.open()  # type: ignore[attr-defined]  # every subclass of OpensOnEnter has open()
+        return self

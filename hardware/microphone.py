@@ -16,7 +16,7 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 import numpy.typing as npt
 
-from hardware.media import AudioBlock
+from hardware.media import AudioBlock, OpensOnEnter
 from kiosk.errors import DeviceLostError, HardwareError
 
 # How much audio the callback may queue ahead of a slow reader before the
@@ -92,7 +92,7 @@ def list_input_devices() -> list[str]:
     return [str(device["name"]) for device in devices if device["max_input_channels"] > 0]
 
 
-class SoundDeviceMicrophone:
+class SoundDeviceMicrophone(OpensOnEnter):
     """A microphone read through PortAudio (``sounddevice.InputStream``).
 
     ``device`` is a PortAudio device index, a (part of a) device name, or
@@ -240,18 +240,6 @@ class SoundDeviceMicrophone:
         with contextlib.suppress(_sounddevice().PortAudioError):
             stream.abort()
             stream.close()
-
-    def __enter__(self) -> SoundDeviceMicrophone:
-        self.open()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def _reset(self) -> None:
         while not self._queue.empty():

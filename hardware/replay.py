@@ -14,7 +14,6 @@ import threading
 import time
 import wave
 from pathlib import Path
-from types import TracebackType
 from typing import Any, Literal
 
 import av
@@ -23,11 +22,11 @@ import numpy as np
 import numpy.typing as npt
 
 from hardware.camera import fit_frame
-from hardware.media import AudioBlock, CameraInfo, Pace, VideoFrame
+from hardware.media import AudioBlock, CameraInfo, OpensOnEnter, Pace, VideoFrame
 from kiosk.errors import ErrorKind, HardwareError
 
 
-class ReplayCamera:
+class ReplayCamera(OpensOnEnter):
     """Plays a video file as a camera: exactly its frames, in order.
 
     Frame indices count from 0 across loops and ``timestamp = index / fps``.
@@ -108,18 +107,6 @@ class ReplayCamera:
             self._capture.release()
             self._capture = None
         self._pending, self._info = None, None
-
-    def __enter__(self) -> ReplayCamera:
-        self.open()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def _start_file(self) -> tuple[cv2.VideoCapture, npt.NDArray[Any]]:
         # Reading the first frame up front turns a file OpenCV "opens" but cannot
@@ -214,7 +201,7 @@ def _decode_with_ffmpeg(path: Path, sample_rate: int) -> npt.NDArray[np.float32]
     return np.clip(np.concatenate(chunks).astype(np.float32), -1.0, 1.0)
 
 
-class ReplayMicrophone:
+class ReplayMicrophone(OpensOnEnter):
     """Plays audio files as a microphone; also the demo's "virtual microphone".
 
     Delivers exactly the decoded samples (see :func:`decode_audio`) in blocks of
@@ -328,18 +315,6 @@ class ReplayMicrophone:
         """Stop playing; safe to call twice."""
         with self._lock:
             self._open, self._clip = False, None
-
-    def __enter__(self) -> ReplayMicrophone:
-        self.open()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def _take(self, frames: int) -> tuple[npt.NDArray[np.float32], bool]:
         # Called with the lock held. Returns the samples and whether a clip ended.

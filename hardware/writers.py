@@ -13,14 +13,13 @@ import errno
 import os
 import wave
 from pathlib import Path
-from types import TracebackType
 from typing import BinaryIO
 
 import cv2
 import numpy as np
 
 from hardware.camera import fit_frame
-from hardware.media import AudioBlock, VideoFrame
+from hardware.media import AudioBlock, ClosesOnExit, VideoFrame
 from kiosk.errors import ErrorKind, HardwareError
 
 # Below this much free space a video writer stops, before FFmpeg's silent
@@ -33,7 +32,7 @@ def _write_failure(what: str, path: Path, error: OSError) -> HardwareError:
     return HardwareError(f"cannot write {what} {path}: {error.strerror or error}", kind=kind)
 
 
-class WavWriter:
+class WavWriter(ClosesOnExit):
     """Writes mono audio blocks to a 16-bit PCM WAV file.
 
     Samples are stored as ``round(x * 32768)`` clipped to the int16 range, the
@@ -96,19 +95,8 @@ class WavWriter:
                 file.close()
             raise _write_failure("audio file", self._path, error) from error
 
-    def __enter__(self) -> WavWriter:
-        return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
-
-class VideoFileWriter:
+class VideoFileWriter(ClosesOnExit):
     """Writes frames to an MJPG ``.avi`` file with ``cv2.VideoWriter``.
 
     MJPG in AVI is one of the codecs known to work on the kiosk machines (H.264
@@ -181,14 +169,3 @@ class VideoFileWriter:
             raise _write_failure("video file", self._path, error) from error
         if self._frames_written and size == 0:
             raise HardwareError(f"video file {self._path} is empty after writing")
-
-    def __enter__(self) -> VideoFileWriter:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
