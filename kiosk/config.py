@@ -199,6 +199,41 @@ class InterviewConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class AnalysisConfig:
+    """On-device analysis of each answer."""
+
+    enabled: bool = setting(
+        True,
+        "Analyse answers on the terminal (speech, voice, video, content) and score them. Off: "
+        "record only; results are marked unscored.",
+    )
+    silence_end_seconds: float = setting(
+        8.0,
+        "End an answer after this much silence following speech (0: never end on silence).",
+        _between(0, 120),
+    )
+    no_speech_warn_seconds: float = setting(
+        10.0,
+        "Gently warn the candidate when nobody has spoken this long into an answer.",
+        _between(3, 120),
+    )
+    asr_threads: int = setting(
+        1, "CPU threads for speech recognition (1 is as fast as 2 on tiny models).", _between(1, 8)
+    )
+    vision_fps: float = setting(
+        10.0,
+        "Frames per second of answer video analysed for face, gaze and posture.",
+        _between(1, 30),
+    )
+    min_asr_confidence: float = setting(
+        0.6,
+        "Below this mean word probability a transcript is flagged for human review, not scored "
+        "as certain.",
+        _between(0, 1),
+    )
+
+
+@dataclass(frozen=True, slots=True)
 class KioskConfig:
     """Everything a terminal is configured with. Top-level keys, then one table per section."""
 
@@ -240,6 +275,7 @@ class KioskConfig:
     erp: ErpConfig = field(default_factory=ErpConfig)
     bank: BankConfig = field(default_factory=BankConfig)
     interview: InterviewConfig = field(default_factory=InterviewConfig)
+    analysis: AnalysisConfig = field(default_factory=AnalysisConfig)
 
     @property
     def database_path(self) -> Path:
