@@ -313,11 +313,14 @@ def _question(obj: Mapping[str, Any]) -> Question:
 
 def _competency(obj: Mapping[str, Any]) -> Competency:
     levels = obj["levels"]
+    weights = obj.get("signal_weights", {})
     return Competency(
         id=obj["id"],
         name=_text(obj["name"]),
         description=_text(obj["description"]),
         levels=(_text(levels["1"]), _text(levels["2"]), _text(levels["3"])),
+        voice_weight=float(weights.get("voice", 0.0)),
+        visual_weight=float(weights.get("visual", 0.0)),
     )
 
 

@@ -190,6 +190,10 @@ class Competency:
     name: LocalizedText
     description: LocalizedText
     levels: tuple[LocalizedText, LocalizedText, LocalizedText]
+    #: Share of the score that voice / visual delivery may carry when the jurisdiction policy
+    #: admits them (HR decides per competency; e.g. communication, not problem solving).
+    voice_weight: float = 0.0
+    visual_weight: float = 0.0
 
     def anchor(self, level: int) -> LocalizedText:
         """The behavioural anchor text for ``level`` (1..3)."""
