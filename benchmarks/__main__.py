@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from benchmarks import analysis
 from hardware import (
     ReplayCamera,
     ReplayMicrophone,
@@ -218,6 +219,7 @@ def main() -> None:
                 f"{recorder / writers:.2f}x",
             )
         )
+    rows += analysis.rows()
     widths = [
         max(len(r[i]) for r in [("figure", "measured", "baseline", "ratio"), *rows])
         for i in range(4)

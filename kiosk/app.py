@@ -6,6 +6,7 @@ the CLI and the demo all ask this module, so a config change is the only way to 
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import logging.handlers
 from collections.abc import Callable
@@ -16,11 +17,15 @@ from hardware import Camera, CameraSpec, Microphone, MicrophoneSpec, make_camera
 from kiosk.bank import BankHolder, QuestionBank, load_bank, load_sample_bank
 from kiosk.clock import Clock
 from kiosk.config import KioskConfig
-from kiosk.engine import EngineSettings
-from kiosk.interview import FinishedInterview, InterviewRunner
+from kiosk.engine import EngineSettings, FinishAnswer
+from kiosk.interview import AnalysisSetup, FinishedInterview, InterviewRunner
+from kiosk.monitor import AnswerMonitor
+from kiosk.pipeline import AnalysisWorker, AnswerAnalyzer
 from kiosk.recording import AnswerRecorder
 from kiosk.sealing import LocalSealer
 from kiosk.store import SessionStore
+from models.registry import ModelRegistry
+from models.vad import VoiceActivityDetector
 
 
 def camera_spec(config: KioskConfig) -> CameraSpec:
@@ -53,6 +58,34 @@ def load_configured_bank(config: KioskConfig) -> QuestionBank:
     return load_sample_bank() if config.bank.path is None else load_bank(config.bank.path)
 
 
+def model_registry(config: KioskConfig) -> ModelRegistry:
+    """The registry of on-device models: built-in ones plus bundles installed by IT staff."""
+    bundles = config.models.bundles_dir or config.data_dir / "models"
+    return ModelRegistry(bundles, whisper_dir=config.models.whisper_dir)
+
+
+def build_analysis(config: KioskConfig, store: SessionStore, clock: Clock) -> AnalysisSetup:
+    """The analysis worker and the policy it scores under."""
+    registry = model_registry(config)
+    analyzer = AnswerAnalyzer(
+        registry,
+        asr_threads=config.analysis.asr_threads,
+        vision_fps=config.analysis.vision_fps,
+    )
+
+    def check_language(language: str) -> None:
+        # Loading verifies the model's files first: a language without a verified speech model
+        # refuses to start an interview rather than producing empty transcripts.
+        analyzer.recognizer(language)
+
+    return AnalysisSetup(
+        worker=AnalysisWorker(analyzer, store, clock.now),
+        policy_profile=config.policy_profile,
+        min_asr_confidence=config.analysis.min_asr_confidence,
+        check_language=check_language,
+    )
+
+
 def open_store(config: KioskConfig) -> SessionStore:
     """The session store in the data directory, with the local sealing key."""
     config.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -70,6 +103,13 @@ class Kiosk:
     camera: Camera
     microphone: Microphone
     runner: InterviewRunner
+    analysis: AnalysisSetup | None = None
+
+    def close(self) -> None:
+        """Finish queued analysis and close the store."""
+        if self.analysis is not None:
+            self.analysis.worker.stop()
+        self.store.close()
 
 
 def assemble(
@@ -92,6 +132,21 @@ def assemble(
     recorder = AnswerRecorder(
         camera, microphone, video_size=(rec.video_width, rec.video_height), video_fps=rec.video_fps
     )
+    analysis = build_analysis(config, store, clock) if config.analysis.enabled else None
+    runner: InterviewRunner
+    if analysis is not None:
+        detector = VoiceActivityDetector(model_registry(config).vad_model())
+        analysis = dataclasses.replace(
+            analysis,
+            monitor=AnswerMonitor(
+                detector.live,
+                silence_end_seconds=config.analysis.silence_end_seconds,
+                no_speech_warn_seconds=config.analysis.no_speech_warn_seconds,
+                on_finish=lambda: runner.post(FinishAnswer()),
+                on_warning=lambda kind: on_notice(kind) if on_notice else None,
+            ),
+        )
+        recorder.on_audio = analysis.monitor.observe if analysis.monitor else None
     runner = InterviewRunner(
         store=store,
         banks=banks,
@@ -102,9 +157,10 @@ def assemble(
         min_free_bytes=rec.min_free_mb * 2**20,
         on_finalise=on_finalise,
         on_notice=on_notice,
+        analysis=analysis,
     )
     recorder.on_device_lost = runner.device_lost
-    return Kiosk(config, store, banks, camera, microphone, runner)
+    return Kiosk(config, store, banks, camera, microphone, runner, analysis)
 
 
 def configure_logging(config: KioskConfig, *, console: bool = True) -> Path:

@@ -16,7 +16,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from kiosk import __version__
+from kiosk import __version__, cli_tools
 from kiosk.app import configure_logging
 from kiosk.bank import load_bank
 from kiosk.config import KioskConfig, describe_config, load_config
@@ -117,6 +117,8 @@ def build_parser() -> argparse.ArgumentParser:
         "`docs`: Markdown documentation of every setting",
     )
 
+    cli_tools.add_commands(commands)
+
     bank = commands.add_parser("bank", help="validate a question bank file")
     bank.add_argument("action", choices=("validate",), help="`validate`: check a bank file")
     bank.add_argument("file", type=Path, help="the question-bank JSON file")
@@ -161,6 +163,8 @@ def _run(args: argparse.Namespace, config: KioskConfig) -> int:
             f"({len(bank.positions)} positions, {len(bank.questions)} questions)"
         )
         return EXIT_OK
+    if args.command in ("models", "analyze", "score-text"):
+        return cli_tools.run(args, config)
     return _demo(args, config)
 
 
@@ -189,16 +193,35 @@ def _demo(args: argparse.Namespace, config: KioskConfig) -> int:
         f"{len(report['answers'])} answers"
     )
     for answer in report["answers"]:
-        rec = answer.get("recording")
-        detail = (
-            f"{rec['audio_seconds']:5.1f} s audio, {rec['video_frames']:3d} frames, "
-            f"voiced {rec['voiced_ratio']:.0%}"
-            if rec
-            else f"choice {answer.get('choice')}"
-        )
+        analysis = answer.get("analysis") or {}
+        if "choice" in answer:
+            detail = (
+                f"choice {answer['choice']} ({'correct' if answer.get('correct') else 'wrong'})"
+            )
+        elif "transcript" in analysis:
+            words = len(analysis["transcript"].split())
+            detail = f"{words:3d} words, ASR confidence {analysis['asr_confidence']:.2f}"
+        else:
+            rec = answer.get("recording") or {}
+            detail = f"{rec.get('audio_seconds', 0):5.1f} s audio (not analysed)"
         print(f"  {answer['index']}. {answer['kind']:<16} {detail}")
-    print(f"analysis: {report['analysis']['status']}")
-    print(f"report:  {result.report.markdown_path}\n         {result.report.json_path}")
+    scored = report.get("result")
+    if scored is None:
+        print(f"analysis: {report['analysis']['status']}")
+    else:
+        print(
+            f"overall {scored['overall100']}/100 (confidence {scored['confidence']:.2f}); "
+            f"policy {scored['policy']['profile']}"
+        )
+        for c in scored["competencies"]:
+            bench = f" — {c['benchmark']['text']}" if c["benchmark"] else ""
+            print(f"  {c['name']:<24} {c['score100']:3d}/100{bench}")
+        review = "; ".join(scored["review_reasons"]) if scored["needs_review"] else "not required"
+        print(f"human review: {review}")
+    print(
+        f"report:  {result.report.html_path}\n         {result.report.markdown_path}\n"
+        f"         {result.report.json_path}"
+    )
     print(f"receipt: {result.report.receipt_path}")
     return EXIT_OK
 

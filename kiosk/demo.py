@@ -326,5 +326,5 @@ def run_demo(config: KioskConfig, options: DemoOptions, echo: Callable[[str], No
     finally:
         camera.close()
         microphone.close()
-        kiosk.store.close()
+        kiosk.close()
     return result

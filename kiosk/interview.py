@@ -44,7 +44,11 @@ from kiosk.engine import (
     transition,
 )
 from kiosk.errors import ErrorKind, VaultError
+from kiosk.monitor import AnswerMonitor
+from kiosk.pipeline import AnalysisJob, AnalysisWorker, signals_from_record
 from kiosk.recording import AnswerRecorder, AnswerRecording, recording_paths
+from kiosk.scoring.fusion import InterviewScore, score_interview
+from kiosk.scoring.policy import policy_for
 from kiosk.store import SessionStore
 
 log = logging.getLogger(__name__)
@@ -78,6 +82,23 @@ class FinishedInterview:
     code: str
     personal: dict[str, Any]
     recordings: tuple[AnswerRecording, ...]
+    #: Per kept answer index: its analysis record (None if analysis is off or failed to run).
+    analyses: dict[int, dict[str, Any] | None] = dataclasses.field(default_factory=dict)
+    score: InterviewScore | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AnalysisSetup:
+    """How the runner analyses and scores answers (absent: record only)."""
+
+    worker: AnalysisWorker
+    policy_profile: str
+    min_asr_confidence: float
+    #: Raises ModelError when the language has no verified speech model: no interview then.
+    check_language: Callable[[str], None]
+    finalise_timeout: float = 300.0
+    #: Ends answers after a long silence and warns when nobody speaks (None: timers only).
+    monitor: AnswerMonitor | None = None
 
 
 class InterviewRunner:
@@ -95,6 +116,7 @@ class InterviewRunner:
         min_free_bytes: int = 0,
         on_finalise: Callable[[FinishedInterview], None] | None = None,
         on_notice: Callable[[str], None] | None = None,
+        analysis: AnalysisSetup | None = None,
     ) -> None:
         self._store = store
         self._banks = banks
@@ -105,6 +127,7 @@ class InterviewRunner:
         self._min_free = min_free_bytes
         self._on_finalise = on_finalise
         self._on_notice = on_notice
+        self._analysis = analysis
         self._posted: queue.SimpleQueue[Event] = queue.SimpleQueue()
         self._state = InterviewState()
         self._pending_personal: tuple[str, dict[str, Any]] | None = None
@@ -141,6 +164,7 @@ class InterviewRunner:
         self.resumed_from = saved.stage
         self._state = saved
         self._recordings = self._recover_recordings(saved)
+        self._resubmit_unanalysed(saved)
         new_state, effects = resume(saved, self._clock.now(), self._settings)
         self._commit(new_state, effects)
         return self._state
@@ -155,6 +179,33 @@ class InterviewRunner:
                 found[(answer.index, answer.attempt)] = stats
         return found
 
+    def _resubmit_unanalysed(self, state: InterviewState) -> None:
+        if self._analysis is None or state.session_id is None:
+            return
+        for answer in state.answers:
+            recording = self._recordings.get((answer.index, answer.attempt))
+            stored = self._store.analysis(state.session_id, answer.index, answer.attempt)
+            if recording is not None and stored is None and recording.audio_path.exists():
+                self._submit(state.session_id, answer.question_id, state.language, recording)
+
+    def _submit(
+        self, session_id: str, question_id: str, language: str, recording: AnswerRecording
+    ) -> None:
+        if self._analysis is None:
+            return
+        video = recording.video_path if recording.video_path.exists() else None
+        self._analysis.worker.submit(
+            AnalysisJob(
+                session_id,
+                recording.index,
+                recording.attempt,
+                question_id,
+                language,
+                recording.audio_path,
+                video,
+            )
+        )
+
     # -- events -----------------------------------------------------------------------------
 
     def check_in(
@@ -166,6 +217,8 @@ class InterviewRunner:
     ) -> InterviewPlan:
         """Start a session for a candidate; returns the personalised plan."""
         self._ensure_disk_space()
+        if self._analysis is not None:
+            self._analysis.check_language(language)
         plan = plan_interview(self._banks.current, position_id, profile)
         session_id = uuid.uuid4().hex
         record = {
@@ -237,6 +290,8 @@ class InterviewRunner:
         elif isinstance(effect, RecordConsent):
             self._store.record_consent(_sid(new), effect.notice_version, effect.face_analysis, now)
         elif isinstance(effect, StartRecording):
+            if self._analysis is not None and self._analysis.monitor is not None:
+                self._analysis.monitor.start()
             workdir = self._scratch_root / _sid(new)
             self._recorder.start(workdir, effect.index, effect.attempt, effect.practice)
         elif isinstance(effect, StopRecording):
@@ -269,6 +324,7 @@ class InterviewRunner:
             return
         self._recordings[(effect.index, effect.attempt)] = recording
         self._store.save_answer(_sid(previous), effect.question_id, recording, self._clock.now())
+        self._submit(_sid(previous), effect.question_id, previous.language, recording)
 
     def _finalise(self, state: InterviewState) -> None:
         if self._on_finalise is None:
@@ -276,9 +332,42 @@ class InterviewRunner:
         kept = {(a.index, a.attempt) for a in state.answers}
         recordings = tuple(r for key, r in sorted(self._recordings.items()) if key in kept)
         session = self._store.session(_sid(state))
+        analyses, score = self._score(state)
         self._on_finalise(
-            FinishedInterview(state, session.code, self._store.personal(_sid(state)), recordings)
+            FinishedInterview(
+                state, session.code, self._store.personal(_sid(state)), recordings, analyses, score
+            )
         )
+
+    def _score(
+        self, state: InterviewState
+    ) -> tuple[dict[int, dict[str, Any] | None], InterviewScore | None]:
+        setup = self._analysis
+        if setup is None or state.position_id is None:
+            return {}, None
+        if not setup.worker.wait_idle(setup.finalise_timeout):
+            log.error("analysis did not finish within %.0f s", setup.finalise_timeout)
+        bank = self._banks.current
+        records: dict[int, dict[str, Any] | None] = {}
+        signals = []
+        for answer in sorted(state.answers, key=lambda a: a.index):
+            record = self._store.analysis(_sid(state), answer.index, answer.attempt)
+            records[answer.index] = record
+            signals.append(
+                signals_from_record(
+                    answer.index,
+                    bank.question(answer.question_id),
+                    record,
+                    seconds=answer.seconds,
+                    language=state.language,
+                    choice=answer.choice,
+                )
+            )
+        policy = policy_for(setup.policy_profile, face_consent=state.face_consent)
+        score = score_interview(
+            bank, state.position_id, signals, policy, min_asr_confidence=setup.min_asr_confidence
+        )
+        return records, score
 
     def _ensure_disk_space(self) -> None:
         self._scratch_root.mkdir(parents=True, exist_ok=True, mode=0o700)

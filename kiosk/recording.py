@@ -75,6 +75,8 @@ class AnswerRecorder:
         self._block = int(SAMPLE_RATE * block_seconds)
         #: Called from a worker thread when a device stops delivering; it must only post.
         self.on_device_lost = on_device_lost
+        #: Called from the audio thread with every captured block (live monitoring); fast only.
+        self.on_audio: Callable[[AudioBlock], None] | None = None
         self._cond = threading.Condition()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -162,6 +164,8 @@ class AnswerRecorder:
                         break
                     wav.write(block)
                     self._account(block)
+                    if self.on_audio is not None:
+                        self.on_audio(block)
         except DeviceLostError:
             self._device_lost("microphone")
         except HardwareError:

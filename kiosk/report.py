@@ -16,9 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from kiosk import __version__
+from kiosk.analysis import Evidence
 from kiosk.bank import QuestionBank
 from kiosk.interview import FinishedInterview
-from kiosk.recording import VOICED_DBFS
+from kiosk.report_html import render_html
+from kiosk.scoring.fusion import InterviewScore
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +30,7 @@ class ReportFiles:
     json_path: Path
     markdown_path: Path
     receipt_path: Path
+    html_path: Path
 
 
 def build_report(finished: FinishedInterview, bank: QuestionBank) -> dict[str, Any]:
@@ -56,15 +59,14 @@ def build_report(finished: FinishedInterview, bank: QuestionBank) -> dict[str, A
             item["recording"] = {
                 "audio_seconds": round(recording.seconds, 2),
                 "video_frames": recording.frames,
-                "voiced_ratio": round(recording.voiced_ratio, 3),
-                "voiced_level_dbfs": round(recording.level_dbfs, 1),
-                "method": f"share of 100 ms audio blocks at or above {VOICED_DBFS:g} dBFS; "
-                "mean level of those blocks",
             }
+        record = finished.analyses.get(answer.index)
+        if record is not None:
+            item["analysis"] = _answer_analysis(record)
         answers.append(item)
     started = datetime.fromtimestamp(state.started_at or 0, tz=timezone.utc)
-    return {
-        "report_version": 1,
+    report: dict[str, Any] = {
+        "report_version": 2,
         "session_code": finished.code,
         "candidate": {
             "name": finished.personal.get("name"),
@@ -75,16 +77,100 @@ def build_report(finished: FinishedInterview, bank: QuestionBank) -> dict[str, A
         "started_at": started.isoformat(),
         "personalisation": finished.personal.get("applied_rules", []),
         "answers": answers,
-        "analysis": {
-            "status": "not_available",
-            "explanation": "On-device speech, voice, video and content analysis is not installed "
-            "in this build; no scores were computed. Recording measurements above are exact.",
-        },
         "versions": {
             "kiosk": __version__,
             "bank": f"{bank.bank_id}@{bank.version}",
             "rubric": bank.rubric_version,
+            "models": sorted(
+                {m for a in answers for m in a.get("analysis", {}).get("models", {}).values()}
+            ),
         },
+    }
+    if finished.score is None:
+        report["analysis"] = {
+            "status": "not_available",
+            "explanation": "On-device analysis is switched off on this terminal; no scores were "
+            "computed.",
+        }
+    else:
+        report["analysis"] = {"status": "scored"}
+        report["result"] = _result(finished.score, bank, language)
+    return report
+
+
+def _answer_analysis(record: dict[str, Any]) -> dict[str, Any]:
+    if "error" in record:
+        return {"error": record["error"]}
+    transcript = record["transcript"]
+    return {
+        "transcript": transcript["text"],
+        "asr_confidence": round(transcript["mean_word_probability"], 3),
+        "asr_low_confidence": transcript["low_confidence"],
+        "words": transcript["words"],
+        "speech_segments": record.get("speech", []),
+        "voice": record.get("voice", {}),
+        "video": record.get("video", {}),
+        "voice_timeline": record.get("voice_timeline", []),
+        "video_timeline": record.get("video_timeline", []),
+        "models": record.get("models", {}),
+    }
+
+
+def _evidence(e: Evidence) -> dict[str, Any]:
+    return {"kind": e.kind, "quote": e.quote, "start": e.start, "end": e.end, "detail": e.detail}
+
+
+def _result(score: InterviewScore, bank: QuestionBank, language: str) -> dict[str, Any]:
+    competencies = []
+    for c in score.competencies:
+        name = bank.competency(c.competency_id).name.in_language(language)
+        competencies.append(
+            {
+                "id": c.competency_id,
+                "name": name,
+                "weight": c.weight,
+                "assessed": c.assessed,
+                "level": c.content_level,
+                "score10": c.score10,
+                "score100": c.score100,
+                "confidence": c.confidence,
+                "benchmark": None
+                if c.benchmark is None
+                else {
+                    "mean": c.benchmark.mean,
+                    "sd": c.benchmark.sd,
+                    "delta": round(c.benchmark.delta, 1),
+                    "z": round(c.benchmark.z, 2),
+                    "text": c.benchmark.describe(name, c.score100),
+                },
+                "contributions": [
+                    {
+                        "family": p.family.value,
+                        "question_id": p.question_id,
+                        "value": round(p.value, 3),
+                        "weight": round(p.weight, 3),
+                        "counted": p.counted,
+                        "explanation": p.explanation,
+                        "evidence": [_evidence(e) for e in p.evidence],
+                    }
+                    for p in c.contributions
+                ],
+            }
+        )
+    return {
+        "overall100": score.overall100,
+        "overall10": round(score.overall * 10, 1),
+        "confidence": round(score.confidence, 3),
+        "needs_review": score.needs_review,
+        "review_reasons": list(score.review_reasons),
+        "flags": [f.to_json() for f in score.flags],
+        "competencies": competencies,
+        "policy": score.policy.to_json(),
+        "suggested_probes": [{"question_id": q, "zh": zh, "en": en} for q, zh, en in score.probes],
+        "method": "Per competency: rubric levels (1 absent, 2 partly, 3 fully present) weighted by "
+        "match confidence, mapped to 0-100; delivery signals carry the share the bank allows when "
+        "the policy admits them. Overall: the position's weighted mean. The AI never rejects: a "
+        "person decides.",
     }
 
 
@@ -98,21 +184,71 @@ def render_markdown(report: dict[str, Any]) -> str:
         f"- Started: {report['started_at']}  ·  language: {report['language']}",
         f"- Personalisation rules applied: {', '.join(report['personalisation']) or 'none'}",
         "",
-        "| # | question | attempt | answer (s) | voiced | level (dBFS) | frames |",
-        "|---|---|---|---|---|---|---|",
     ]
+    result = report.get("result")
+    if result is None:
+        lines += [f"**Analysis:** {report['analysis']['explanation']}", ""]
+    else:
+        review = "yes — " + "; ".join(result["review_reasons"]) if result["needs_review"] else "no"
+        lines += [
+            f"## Overall {result['overall100']}/100 (confidence {result['confidence']:.2f})",
+            "",
+            f"Human review required: {review}",
+            f"Policy: {result['policy']['profile']} — counts "
+            f"{', '.join(result['policy']['counted'])}",
+            "",
+            "| competency | weight | level | score | confidence | against the position |",
+            "|---|---|---|---|---|---|",
+        ]
+        for c in result["competencies"]:
+            bench = c["benchmark"]["text"] if c["benchmark"] else ""
+            level = "" if c["level"] is None else f"{c['level']:.2f}"
+            lines.append(
+                f"| {c['name']} | {c['weight']:.0%} | {level} | {c['score100']} | "
+                f"{c['confidence']:.2f} | {bench} |"
+            )
+        lines.append("")
+        for c in result["competencies"]:
+            lines.append(f"### {c['name']}: {c['score100']}/100")
+            for p in c["contributions"]:
+                mark = "" if p["counted"] else " (not counted)"
+                lines.append(f"- {p['family']}{mark}, weight {p['weight']:.2f}: {p['explanation']}")
+                lines.extend(
+                    f"  - “{e['quote']}”"
+                    + (f" ({e['start']:.1f}–{e['end']:.1f} s)" if e["start"] is not None else "")
+                    for e in p["evidence"][:4]
+                )
+            lines.append("")
+        if result["flags"]:
+            lines.append("## Flags")
+            lines.extend(
+                f"- **{f['code']}** ({f['question_id']}): {f['detail']}" for f in result["flags"]
+            )
+            lines.append("")
+        if result["suggested_probes"]:
+            lines.append("## Suggested follow-up probes for the next round")
+            lines.extend(
+                f"- ({p['question_id']}) {p['en']} / {p['zh']}" for p in result["suggested_probes"]
+            )
+            lines.append("")
+    lines += ["## Answers", ""]
     for a in report["answers"]:
-        rec = a.get("recording") or {}
-        voiced = f"{rec['voiced_ratio']:.0%}" if rec else (f"choice {a.get('choice')}")
         lines.append(
-            f"| {a['index']} | {a['prompt']} | {a['attempt']} | {a['answer_seconds']}"
-            f"{' (timed out)' if a['timed_out'] else ''} | {voiced} | "
-            f"{rec.get('voiced_level_dbfs', '')} | {rec.get('video_frames', '')} |"
+            f"**{a['index']}. {a['prompt']}** (attempt {a['attempt']}, {a['answer_seconds']} s"
+            f"{', timed out' if a['timed_out'] else ''})"
         )
-    lines += ["", f"**Analysis:** {report['analysis']['explanation']}", ""]
+        analysis = a.get("analysis")
+        if "choice" in a:
+            lines.append(
+                f"> chose option {a['choice']} ({'correct' if a.get('correct') else 'incorrect'})"
+            )
+        elif analysis and "transcript" in analysis:
+            lines.append(f"> {analysis['transcript'] or '(no speech recognised)'}")
+        lines.append("")
     versions = report["versions"]
     lines.append(
-        f"_kiosk {versions['kiosk']} · bank {versions['bank']} · rubric {versions['rubric']}_"
+        f"_kiosk {versions['kiosk']} · bank {versions['bank']} · rubric {versions['rubric']}"
+        f" · models {', '.join(versions['models']) or 'none'}_"
     )
     return "\n".join(lines) + "\n"
 
@@ -141,10 +277,12 @@ def write_report(report: dict[str, Any], out_dir: Path) -> ReportFiles:
         out_dir / f"report-{code}.json",
         out_dir / f"report-{code}.md",
         out_dir / f"receipt-{code}.txt",
+        out_dir / f"report-{code}.html",
     )
     _write_private(files.json_path, json.dumps(report, ensure_ascii=False, indent=2) + "\n")
     _write_private(files.markdown_path, render_markdown(report))
     _write_private(files.receipt_path, render_receipt(report))
+    _write_private(files.html_path, render_html(report))
     return files
 
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
+import threading
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,6 +58,16 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (session_id, idx, attempt)
     );
     """,
+    """
+    CREATE TABLE analyses (
+        session_id TEXT NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+        idx INTEGER NOT NULL,
+        attempt INTEGER NOT NULL,
+        created_at REAL NOT NULL,
+        sealed BLOB NOT NULL,
+        PRIMARY KEY (session_id, idx, attempt)
+    );
+    """,
 )
 
 
@@ -80,6 +91,8 @@ class SessionStore:
     def __init__(self, path: Path, sealer: Sealer) -> None:
         self._path = path
         self._sealer = sealer
+        # One connection, used by the runner and the analysis worker: writes are serialised here.
+        self._lock = threading.RLock()
         try:
             path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
@@ -109,10 +122,18 @@ class SessionStore:
     @contextmanager
     def _transaction(self) -> Iterator[None]:
         try:
-            with self._db.atomic():
+            with self._lock, self._db.atomic():
                 yield
         except sqlite3.DatabaseError as exc:
             raise _storage_error(exc, self._path) from None
+
+    def _query(self, sql: str, params: Sequence[Any] = ()) -> _Rows:
+        """Run a read; fetched under the lock so another thread's write cannot interleave."""
+        with self._lock:
+            try:
+                return _Rows(self._db.execute(sql, list(params)).fetchall())
+            except sqlite3.DatabaseError as exc:
+                raise _storage_error(exc, self._path) from None
 
     def close(self) -> None:
         """Close the database (checkpointing the WAL)."""
@@ -175,7 +196,7 @@ class SessionStore:
 
     def open_session(self) -> InterviewState | None:
         """The most recent session that has not ended, if any (the one to resume)."""
-        row = self._db.execute(
+        row = self._query(
             "SELECT state_json FROM sessions WHERE closed_at IS NULL "
             "ORDER BY updated_at DESC LIMIT 1"
         ).fetchone()
@@ -183,16 +204,14 @@ class SessionStore:
 
     def state(self, session_id: str) -> InterviewState:
         """The last persisted state of a session."""
-        row = self._db.execute(
-            "SELECT state_json FROM sessions WHERE id = ?", [session_id]
-        ).fetchone()
+        row = self._query("SELECT state_json FROM sessions WHERE id = ?", [session_id]).fetchone()
         if row is None:
             raise VaultError(f"no session {session_id}", kind=ErrorKind.INVALID_INPUT)
         return InterviewState.from_json(json.loads(row[0]))
 
     def session(self, session_id: str) -> SessionRow:
         """A session's metadata."""
-        row = self._db.execute(
+        row = self._query(
             "SELECT id, code, position_id, language, stage, outcome, opened_at, closed_at "
             "FROM sessions WHERE id = ?",
             [session_id],
@@ -203,7 +222,7 @@ class SessionStore:
 
     def sessions(self) -> list[SessionRow]:
         """All sessions, newest first."""
-        rows = self._db.execute(
+        rows = self._query(
             "SELECT id, code, position_id, language, stage, outcome, opened_at, closed_at "
             "FROM sessions ORDER BY opened_at DESC"
         ).fetchall()
@@ -211,9 +230,7 @@ class SessionStore:
 
     def personal(self, session_id: str) -> dict[str, Any]:
         """The unsealed personal record of a session."""
-        row = self._db.execute(
-            "SELECT personal FROM sessions WHERE id = ?", [session_id]
-        ).fetchone()
+        row = self._query("SELECT personal FROM sessions WHERE id = ?", [session_id]).fetchone()
         if row is None:
             raise VaultError(f"no session {session_id}", kind=ErrorKind.INVALID_INPUT)
         data: dict[str, Any] = json.loads(
@@ -237,7 +254,7 @@ class SessionStore:
 
     def consents(self, session_id: str) -> list[tuple[str, bool, float]]:
         """(notice version, face-analysis consent, time) records of a session."""
-        rows = self._db.execute(
+        rows = self._query(
             "SELECT notice_version, face_analysis, given_at FROM consents WHERE session_id = ?",
             [session_id],
         ).fetchall()
@@ -273,7 +290,7 @@ class SessionStore:
 
     def answer_stats(self, session_id: str, index: int, attempt: int) -> AnswerRecording | None:
         """A stored answer's measurements, if it was stored."""
-        row = self._db.execute(
+        row = self._query(
             "SELECT seconds, sealed FROM answers WHERE session_id = ? AND idx = ? AND attempt = ?",
             [session_id, index, attempt],
         ).fetchone()
@@ -304,10 +321,52 @@ class SessionStore:
                 [session_id, index, attempt],
             )
 
+    def save_analysis(
+        self, session_id: str, index: int, attempt: int, record: dict[str, Any], now: float
+    ) -> None:
+        """Store an answer's analysis (transcript, measurements: sealed)."""
+        context = _context(session_id, f"analysis:{index}:{attempt}")
+        with self._transaction():
+            self._db.table("analyses").upsert(
+                {
+                    "session_id": session_id,
+                    "idx": index,
+                    "attempt": attempt,
+                    "created_at": now,
+                    "sealed": self._sealer.seal(_dumps(record), context),
+                },
+                pk=("session_id", "idx", "attempt"),
+            )
+
+    def analysis(self, session_id: str, index: int, attempt: int) -> dict[str, Any] | None:
+        """A stored analysis, if there is one."""
+        row = self._query(
+            "SELECT sealed FROM analyses WHERE session_id = ? AND idx = ? AND attempt = ?",
+            [session_id, index, attempt],
+        ).fetchone()
+        if row is None:
+            return None
+        context = _context(session_id, f"analysis:{index}:{attempt}")
+        data: dict[str, Any] = json.loads(self._sealer.open(row[0], context))
+        return data
+
     def open_session_ids(self) -> set[str]:
         """Ids of sessions that have not ended."""
-        rows = self._db.execute("SELECT id FROM sessions WHERE closed_at IS NULL").fetchall()
+        rows = self._query("SELECT id FROM sessions WHERE closed_at IS NULL").fetchall()
         return {row[0] for row in rows}
+
+
+class _Rows:
+    """Rows already fetched (so no cursor outlives the lock)."""
+
+    def __init__(self, rows: list[Any]) -> None:
+        self._rows = rows
+
+    def fetchone(self) -> Any:
+        return self._rows[0] if self._rows else None
+
+    def fetchall(self) -> list[Any]:
+        return self._rows
 
 
 def _context(session_id: str, kind: str) -> str:

@@ -102,8 +102,16 @@ def test_plain_http_is_allowed_to_this_machine_only(tmp_path: Path) -> None:
 def test_every_field_is_documented_and_the_docs_are_current() -> None:
     docs = describe_config()
     for name in KioskConfig.__dataclass_fields__:
-        sections = {"camera", "microphone", "recording", "models", "erp", "bank", "interview",
-                    "analysis"}
+        sections = {
+            "camera",
+            "microphone",
+            "recording",
+            "models",
+            "erp",
+            "bank",
+            "interview",
+            "analysis",
+        }
         if name not in sections:
             assert f"`{env_name(name)}`" in docs
     assert "| `camera.fps` | `KIOSK_CAMERA_FPS` |" in docs

@@ -92,7 +92,7 @@ class Terminal:
     def close(self) -> None:
         self.camera.close()
         self.mic.close()
-        self.kiosk.store.close()
+        self.kiosk.close()
 
 
 @pytest.fixture
@@ -293,4 +293,4 @@ def test_a_camera_lost_mid_answer_pauses_and_the_question_is_asked_again(tmp_pat
         server.stop()
         camera.close()
         mic.close()
-        kiosk.store.close()
+        kiosk.close()

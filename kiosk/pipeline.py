@@ -1,0 +1,296 @@
+"""The analysis pipeline: each recorded answer becomes a sealed analysis record, on a worker.
+
+Answer *k* is analysed while the candidate answers *k + 1*: the runner submits a job when a
+recording is kept, one worker thread runs speech recognition, voice activity, voice and video
+features on it, and the record is stored (sealed) before the next job starts. The queue is
+bounded; capture never waits for analysis, because recording runs on its own threads.
+
+A record holds measurements only (transcript words with times, voice and video measures,
+timelines). Content analysis and scoring are recomputed from it when the result is fused: they
+are deterministic, fast, and depend on the bank version, which the result records.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from hardware import decode_audio
+from kiosk.analysis import ContentAnalysis, TimedText, TimedToken, analyze_content
+from kiosk.bank import Question
+from kiosk.errors import KioskError
+from kiosk.scoring.delivery import DeliveryScore, visual_delivery, voice_delivery
+from kiosk.scoring.fusion import AnswerSignals
+from kiosk.scoring.integrity import AnswerObservations
+from kiosk.store import SessionStore
+from models.registry import ModelRegistry
+from models.speech import SpeechRecognizer
+from models.vad import VoiceActivityDetector
+from models.vision import FaceAnalyzer, analyze_video
+from models.voice import analyze_voice
+
+log = logging.getLogger(__name__)
+
+RECORD_VERSION = 1
+
+
+@dataclass(frozen=True, slots=True)
+class AnalysisJob:
+    """One kept answer to analyse."""
+
+    session_id: str
+    index: int
+    attempt: int
+    question_id: str
+    language: str
+    audio_path: Path
+    video_path: Path | None
+
+
+class AnswerAnalyzer:
+    """Runs the on-device models on one recorded answer. Models load on first use, once."""
+
+    def __init__(self, registry: ModelRegistry, *, asr_threads: int = 1, vision_fps: float = 10.0):
+        self._registry = registry
+        self._asr_threads = asr_threads
+        self._vision_fps = vision_fps
+        self._recognizers: dict[str, SpeechRecognizer] = {}
+        self._vad: VoiceActivityDetector | None = None
+        self._faces: FaceAnalyzer | None = None  # created on the worker thread that uses it
+
+    def recognizer(self, language: str) -> SpeechRecognizer:
+        """The verified speech model for ``language`` (ModelError if there is none)."""
+        if language not in self._recognizers:
+            info = self._registry.speech_model_for(language)
+            self._recognizers[language] = SpeechRecognizer(info, cpu_threads=self._asr_threads)
+        return self._recognizers[language]
+
+    def vad(self) -> VoiceActivityDetector:
+        """The voice activity detector."""
+        if self._vad is None:
+            self._vad = VoiceActivityDetector(self._registry.vad_model())
+        return self._vad
+
+    def analyze(self, job: AnalysisJob) -> dict[str, Any]:
+        """The analysis record of one answer (JSON-ready; sealed by the store)."""
+        audio = decode_audio(job.audio_path, 16_000)
+        seconds = len(audio) / 16_000
+        transcript = self.recognizer(job.language).transcribe(audio, job.language)
+        speech = self.vad().speech_segments(audio)
+        voice = analyze_voice(audio, 16_000, transcript.words, speech, job.language)
+        record: dict[str, Any] = {
+            "version": RECORD_VERSION,
+            "question_id": job.question_id,
+            "language": job.language,
+            "seconds": seconds,
+            "transcript": {
+                "text": transcript.text,
+                "model": transcript.model,
+                "mean_word_probability": transcript.mean_word_probability,
+                "low_confidence": transcript.low_confidence,
+                "words": [[w.start, w.end, w.text, w.probability] for w in transcript.words],
+            },
+            "speech": [[s.start, s.end] for s in speech],
+            "voice": _measures(voice.measures()),
+            "voice_timeline": [dataclasses.asdict(row) for row in voice.timeline()],
+            "models": {"speech": transcript.model, "vad": self.vad().model.label},
+        }
+        if job.video_path is not None and job.video_path.exists():
+            if self._faces is None:
+                self._faces = FaceAnalyzer()
+            video = analyze_video(job.video_path, sample_fps=self._vision_fps, analyzer=self._faces)
+            record["video"] = _measures(video.measures())
+            record["video_timeline"] = [dataclasses.asdict(row) for row in video.timeline()]
+            record["models"]["vision"] = "mediapipe-0.10.21 face-detection-full+face-mesh+pose"
+        return record
+
+
+def _measures(measures: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for m in measures:
+        if m is None:
+            continue
+        out[m.name] = {
+            "value": m.value,
+            "unit": m.unit,
+            "spans": [[s.start, s.end] for s in m.spans],
+            "method": m.method,
+        }
+    return out
+
+
+class AnalysisWorker:
+    """One thread analysing submitted answers in order; results go straight to the store."""
+
+    def __init__(
+        self,
+        analyzer: AnswerAnalyzer,
+        store: SessionStore,
+        now: Callable[[], float],
+        *,
+        queue_size: int = 8,
+    ) -> None:
+        self._analyzer = analyzer
+        self._store = store
+        self._now = now
+        self._jobs: queue.Queue[AnalysisJob | None] = queue.Queue(maxsize=queue_size)
+        self._idle = threading.Condition()
+        self._pending = 0
+        self._thread = threading.Thread(target=self._run, name="analysis", daemon=True)
+        self._thread.start()
+        self.timings: list[float] = []  # seconds per job, for benchmarks and logs
+
+    def submit(self, job: AnalysisJob) -> None:
+        """Queue an answer for analysis (blocks only if the bounded queue is full)."""
+        with self._idle:
+            self._pending += 1
+        self._jobs.put(job)
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Wait until every submitted job is analysed; False on timeout."""
+        deadline = time.monotonic() + timeout
+        with self._idle:
+            while self._pending:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._idle.wait(left)
+        return True
+
+    def stop(self) -> None:
+        """Finish the queued jobs and end the thread."""
+        self._jobs.put(None)
+        self._thread.join(timeout=300)
+
+    def _run(self) -> None:
+        while (job := self._jobs.get()) is not None:
+            started = time.monotonic()
+            try:
+                record = self._analyzer.analyze(job)
+            except KioskError as exc:
+                log.warning("analysis of answer %d failed: %s", job.index, exc.kind.value)
+                record = {
+                    "version": RECORD_VERSION,
+                    "question_id": job.question_id,
+                    "language": job.language,
+                    "error": exc.kind.value,
+                }
+            except Exception:
+                log.exception("analysis of answer %d failed unexpectedly", job.index)
+                record = {
+                    "version": RECORD_VERSION,
+                    "question_id": job.question_id,
+                    "language": job.language,
+                    "error": "internal",
+                }
+            try:
+                self._store.save_analysis(
+                    job.session_id, job.index, job.attempt, record, self._now()
+                )
+            except KioskError:
+                log.exception("could not store the analysis of answer %d", job.index)
+            self.timings.append(time.monotonic() - started)
+            with self._idle:
+                self._pending -= 1
+                self._idle.notify_all()
+
+
+# -- from a record to the signals fusion needs -------------------------------------------------
+
+
+def signals_from_record(
+    index: int,
+    question: Question,
+    record: Mapping[str, Any] | None,
+    *,
+    seconds: float,
+    language: str,
+    choice: int | None = None,
+) -> AnswerSignals:
+    """Rebuild an answer's fusion signals from its stored record (None: not analysed)."""
+    if choice is not None or question.kind.value == "ability_mcq":
+        correct = choice is not None and choice == question.correct_option
+        obs = AnswerObservations(question.id, language, seconds)
+        return AnswerSignals(index, question.id, language, obs, choice_correct=correct)
+    if record is None or "error" in record:
+        obs = AnswerObservations(question.id, language, seconds)
+        return AnswerSignals(index, question.id, language, obs)
+    transcript = record["transcript"]
+    # Whisper's words come without spaces; English tokens carry their leading space again so
+    # the joined text reads as spoken (Chinese joins without separators).
+    space = "" if language == "zh" else " "
+    tokens = tuple(
+        TimedToken(text=space + w[2], start=w[0], end=w[1], probability=w[3])
+        for w in transcript["words"]
+    )
+    text = TimedText.from_tokens(tokens, language) if tokens else TimedText.from_plain("", language)
+    content: ContentAnalysis | None = None
+    if text.text.strip():
+        content = analyze_content(question, None, text)
+    voice = record.get("voice", {})
+    video = record.get("video", {})
+    speech_seconds = sum(e - s for s, e in record.get("speech", []))
+    obs = AnswerObservations(
+        question_id=question.id,
+        language=language,
+        seconds=record.get("seconds", seconds),
+        speech_seconds=speech_seconds,
+        word_count=content.word_count if content else 0,
+        asr_confidence=transcript["mean_word_probability"] if tokens else None,
+        face_present_ratio=_value(video, "face_present_ratio"),
+        no_face_spans=_spans(video, "face_present_ratio"),
+        multiple_faces_ratio=_value(video, "multiple_faces_ratio"),
+        multiple_faces_spans=_spans(video, "multiple_faces_ratio"),
+        gaze_on_ratio=_value(video, "gaze_on_camera_ratio"),
+        looking_away_longest=_value(video, "looking_away_longest"),
+        looking_away_spans=_spans(video, "looking_away_longest"),
+    )
+    return AnswerSignals(
+        index,
+        question.id,
+        language,
+        obs,
+        content=content,
+        voice=_voice_delivery(voice, language),
+        visual=_visual_delivery(video),
+        transcript=text.text,
+    )
+
+
+def _value(measures: Mapping[str, Any], name: str) -> float | None:
+    m = measures.get(name)
+    return None if m is None else float(m["value"])
+
+
+def _spans(measures: Mapping[str, Any], name: str) -> tuple[tuple[float, float], ...]:
+    m = measures.get(name)
+    return () if m is None else tuple((float(s), float(e)) for s, e in m["spans"])
+
+
+def _voice_delivery(voice: Mapping[str, Any], language: str) -> DeliveryScore | None:
+    rate, fillers, pause = (
+        _value(voice, n) for n in ("speaking_rate", "filler_rate", "pause_longest")
+    )
+    if rate is None:
+        return None
+    return voice_delivery(
+        language=language,
+        speaking_rate=rate,
+        filler_rate=fillers or 0.0,
+        longest_pause=pause or 0.0,
+        pitch_variation_semitones=_value(voice, "pitch_sd_semitones"),
+    )
+
+
+def _visual_delivery(video: Mapping[str, Any]) -> DeliveryScore | None:
+    gaze, smile = _value(video, "gaze_on_camera_ratio"), _value(video, "smile_ratio")
+    if gaze is None or smile is None:
+        return None
+    return visual_delivery(gaze_on_camera=gaze, smile_ratio=smile)
