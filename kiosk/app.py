@@ -6,7 +6,6 @@ the CLI and the demo all ask this module, so a config change is the only way to 
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import logging.handlers
 from collections.abc import Callable
@@ -64,8 +63,18 @@ def model_registry(config: KioskConfig) -> ModelRegistry:
     return ModelRegistry(bundles, whisper_dir=config.models.whisper_dir)
 
 
-def build_analysis(config: KioskConfig, store: SessionStore, clock: Clock) -> AnalysisSetup:
-    """The analysis worker and the policy it scores under."""
+def build_analysis(
+    config: KioskConfig,
+    store: SessionStore,
+    clock: Clock,
+    *,
+    on_silence_end: Callable[[], None],
+    on_warning: Callable[[str], None],
+) -> AnalysisSetup:
+    """The analysis worker, the live answer monitor, and the policy results are scored under.
+
+    ``on_silence_end`` and ``on_warning`` are called from the recorder's audio thread.
+    """
     registry = model_registry(config)
     analyzer = AnswerAnalyzer(
         registry,
@@ -78,11 +87,19 @@ def build_analysis(config: KioskConfig, store: SessionStore, clock: Clock) -> An
         # refuses to start an interview rather than producing empty transcripts.
         analyzer.recognizer(language)
 
+    monitor = AnswerMonitor(
+        VoiceActivityDetector(registry.vad_model()).live,
+        silence_end_seconds=config.analysis.silence_end_seconds,
+        no_speech_warn_seconds=config.analysis.no_speech_warn_seconds,
+        on_finish=on_silence_end,
+        on_warning=on_warning,
+    )
     return AnalysisSetup(
         worker=AnalysisWorker(analyzer, store, clock.now),
         policy_profile=config.policy_profile,
         min_asr_confidence=config.analysis.min_asr_confidence,
         check_language=check_language,
+        monitor=monitor,
     )
 
 
@@ -132,19 +149,15 @@ def assemble(
     recorder = AnswerRecorder(
         camera, microphone, video_size=(rec.video_width, rec.video_height), video_fps=rec.video_fps
     )
-    analysis = build_analysis(config, store, clock) if config.analysis.enabled else None
-    runner: InterviewRunner
-    if analysis is not None:
-        detector = VoiceActivityDetector(model_registry(config).vad_model())
-        analysis = dataclasses.replace(
-            analysis,
-            monitor=AnswerMonitor(
-                detector.live,
-                silence_end_seconds=config.analysis.silence_end_seconds,
-                no_speech_warn_seconds=config.analysis.no_speech_warn_seconds,
-                on_finish=lambda: runner.post(FinishAnswer()),
-                on_warning=lambda kind: on_notice(kind) if on_notice else None,
-            ),
+    runner: InterviewRunner  # the monitor's callbacks post to it once it exists
+    analysis = None
+    if config.analysis.enabled:
+        analysis = build_analysis(
+            config,
+            store,
+            clock,
+            on_silence_end=lambda: runner.post(FinishAnswer()),
+            on_warning=on_notice or (lambda kind: None),
         )
         recorder.on_audio = analysis.monitor.observe if analysis.monitor else None
     runner = InterviewRunner(
