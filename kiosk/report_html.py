@@ -113,22 +113,16 @@ def _answer(answer: dict[str, Any], quotes: Sequence[str]) -> list[str]:
         voice = analysis.get("voice_timeline") or []
         video = analysis.get("video_timeline") or []
         if voice:
-            out.append(
-                "<div>voice loudness (dBFS) "
-                + _plot([r["loudness_db"] for r in voice], low=-60, high=0)
-                + "</div>"
-            )
+            out.append("<div class='muted'>voice loudness, −60 to 0 dBFS, per second</div>")
+            out.append(_plot([r["loudness_db"] for r in voice], low=-60, high=0))
         if video:
             out.append(
-                "<div>face present / eye contact "
-                + _plot(
-                    [r["face_present"] for r in video],
-                    low=0,
-                    high=1,
-                    second=[r["gaze_on"] or 0 for r in video],
-                )
-                + "</div>"
+                "<div class='muted'>face present (blue) and eye contact (orange), 0 to 1, "
+                "per second</div>"
             )
+            faces = [r["face_present"] for r in video]
+            gaze = [r["gaze_on"] or 0 for r in video]
+            out.append(_plot(faces, low=0, high=1, second=gaze))
     return out
 
 
@@ -148,15 +142,17 @@ def _highlight(text: str, quotes: Iterable[str]) -> str:
 def _plot(
     values: Sequence[float], *, low: float, high: float, second: Sequence[float] | None = None
 ) -> str:
-    width, height = 480, 60
+    width, height, pad = 480, 60, 5
     if not values:
         return ""
 
     def points(series: Sequence[float]) -> str:
+        # Padded, so a series pinned at its maximum or minimum stays visible off the border.
         step = width / max(1, len(series) - 1)
         span = (high - low) or 1.0
+        usable = height - 2 * pad
         return " ".join(
-            f"{i * step:.1f},{height - (min(max(v, low), high) - low) / span * height:.1f}"
+            f"{i * step:.1f},{pad + usable - (min(max(v, low), high) - low) / span * usable:.1f}"
             for i, v in enumerate(series)
         )
 
