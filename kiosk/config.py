@@ -522,8 +522,3 @@ def describe_config() -> str:
     for section, cls in _section_types().items():
         rows(cls, section + ".")
     return "\n".join(lines) + "\n"
-
-
-def with_overrides(config: KioskConfig, **changes: Any) -> KioskConfig:
-    """A copy of ``config`` with top-level fields or whole sections replaced (for the demo)."""
-    return dataclasses.replace(config, **changes)

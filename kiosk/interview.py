@@ -384,8 +384,3 @@ def _sid(state: InterviewState) -> str:
     if state.session_id is None:
         raise VaultError("no session is open")
     return state.session_id
-
-
-def is_active(state: InterviewState) -> bool:
-    """Whether a session is in progress (not idle at the welcome screen)."""
-    return state.stage is not Stage.WELCOME
