@@ -6,7 +6,7 @@ config through :mod:`hardware.specs` and talks to them through the
 :class:`Camera` and :class:`Microphone` protocols.
 """
 
-from hardware.camera import Camera, OpenCVCamera
+from hardware.camera import Camera, OpenCVCamera, fit_frame
 from hardware.media import AudioBlock, CameraInfo, Pace, VideoFrame
 from hardware.microphone import Microphone, SoundDeviceMicrophone, list_input_devices
 from hardware.replay import ReplayCamera, ReplayMicrophone, decode_audio
@@ -29,6 +29,7 @@ __all__ = [
     "VideoFrame",
     "WavWriter",
     "decode_audio",
+    "fit_frame",
     "list_input_devices",
     "make_camera",
     "make_microphone",

@@ -18,6 +18,7 @@ from kiosk.clock import Clock
 from kiosk.config import KioskConfig
 from kiosk.engine import EngineSettings, FinishAnswer
 from kiosk.interview import AnalysisSetup, FinishedInterview, InterviewRunner
+from kiosk.live import LiveAnalysis
 from kiosk.monitor import AnswerMonitor
 from kiosk.pipeline import AnalysisWorker, AnswerAnalyzer
 from kiosk.recording import AnswerRecorder
@@ -87,6 +88,15 @@ def build_analysis(
         # refuses to start an interview rather than producing empty transcripts.
         analyzer.recognizer(language)
 
+    live = None
+    if config.analysis.live:
+        rec = config.recording
+        live = LiveAnalysis(
+            analyzer.recognizer,
+            lambda: analyzer.vad().live(),
+            video_size=(rec.video_width, rec.video_height),
+            frame_fps=rec.video_fps,
+        )
     monitor = AnswerMonitor(
         VoiceActivityDetector(registry.vad_model()).live,
         silence_end_seconds=config.analysis.silence_end_seconds,
@@ -100,6 +110,7 @@ def build_analysis(
         min_asr_confidence=config.analysis.min_asr_confidence,
         check_language=check_language,
         monitor=monitor,
+        live=live,
     )
 
 
@@ -125,6 +136,8 @@ class Kiosk:
     def close(self) -> None:
         """Finish queued analysis and close the store."""
         if self.analysis is not None:
+            if self.analysis.live is not None:
+                self.analysis.live.close()
             self.analysis.worker.stop()
         self.store.close()
 
@@ -159,7 +172,11 @@ def assemble(
             on_silence_end=lambda: runner.post(FinishAnswer()),
             on_warning=on_notice or (lambda kind: None),
         )
-        recorder.on_audio = analysis.monitor.observe if analysis.monitor else None
+        if analysis.monitor is not None:
+            recorder.audio_taps.append(analysis.monitor.observe)
+        if analysis.live is not None:
+            recorder.audio_taps.append(analysis.live.on_audio)
+            recorder.frame_taps.append(analysis.live.on_frame)
     runner = InterviewRunner(
         store=store,
         banks=banks,

@@ -207,6 +207,12 @@ class AnalysisConfig:
         "Analyse answers on the terminal (speech, voice, video, content) and score them. Off: "
         "record only; results are marked unscored.",
     )
+    live: bool = setting(
+        True,
+        "Analyse each answer while it is recorded (speech in chunks cut at pauses, vision on "
+        "the recorded frames), so the last answer's report is ready seconds after it ends. "
+        "Off: each answer's files are analysed after it ends.",
+    )
     silence_end_seconds: float = setting(
         8.0,
         "End an answer after this much silence following speech (0: never end on silence).",

@@ -44,6 +44,7 @@ from kiosk.engine import (
     transition,
 )
 from kiosk.errors import ErrorKind, VaultError
+from kiosk.live import LiveAnalysis, LiveAnswer
 from kiosk.monitor import AnswerMonitor
 from kiosk.pipeline import AnalysisJob, AnalysisWorker, signals_from_record
 from kiosk.recording import AnswerRecorder, AnswerRecording, recording_paths
@@ -99,6 +100,8 @@ class AnalysisSetup:
     finalise_timeout: float = 300.0
     #: Ends answers after a long silence and warns when nobody speaks (None: timers only).
     monitor: AnswerMonitor | None = None
+    #: Analyses answers while they are recorded (None: after they end, from the files).
+    live: LiveAnalysis | None = None
 
 
 class InterviewRunner:
@@ -132,6 +135,7 @@ class InterviewRunner:
         self._state = InterviewState()
         self._pending_personal: tuple[str, dict[str, Any]] | None = None
         self._recordings: dict[tuple[int, int], AnswerRecording] = {}
+        self._live_key: tuple[int, int] | None = None  # the answer live analysis is on
         self.resumed_from: Stage | None = None  # the stage a killed process had reached
 
     @property
@@ -189,7 +193,12 @@ class InterviewRunner:
                 self._submit(state.session_id, answer.question_id, state.language, recording)
 
     def _submit(
-        self, session_id: str, question_id: str, language: str, recording: AnswerRecording
+        self,
+        session_id: str,
+        question_id: str,
+        language: str,
+        recording: AnswerRecording,
+        live: LiveAnswer | None = None,
     ) -> None:
         if self._analysis is None:
             return
@@ -203,6 +212,7 @@ class InterviewRunner:
                 language,
                 recording.audio_path,
                 video,
+                live,
             )
         )
 
@@ -290,10 +300,7 @@ class InterviewRunner:
         elif isinstance(effect, RecordConsent):
             self._store.record_consent(_sid(new), effect.notice_version, effect.face_analysis, now)
         elif isinstance(effect, StartRecording):
-            if self._analysis is not None and self._analysis.monitor is not None:
-                self._analysis.monitor.start()
-            workdir = self._scratch_root / _sid(new)
-            self._recorder.start(workdir, effect.index, effect.attempt, effect.practice)
+            self._start_recording(effect, new)
         elif isinstance(effect, StopRecording):
             self._stop_recording(effect, previous)
         elif isinstance(effect, DiscardRecording):
@@ -314,17 +321,31 @@ class InterviewRunner:
         elif isinstance(effect, Notice) and self._on_notice is not None:
             self._on_notice(effect.kind)
 
+    def _start_recording(self, effect: StartRecording, new: InterviewState) -> None:
+        if self._analysis is not None and self._analysis.monitor is not None:
+            self._analysis.monitor.start()
+        live = self._analysis.live if self._analysis is not None else None
+        if live is not None and not effect.practice:
+            live.begin((effect.index, effect.attempt), new.language)
+            self._live_key = (effect.index, effect.attempt)
+        workdir = self._scratch_root / _sid(new)
+        self._recorder.start(workdir, effect.index, effect.attempt, effect.practice)
+
     def _stop_recording(self, effect: StopRecording, previous: InterviewState) -> None:
         if not self._recorder.recording:
             return
         recording = self._recorder.stop()
+        live = None
+        if self._live_key is not None and self._analysis is not None and self._analysis.live:
+            live = self._analysis.live.end(self._live_key)
+            self._live_key = None
         if not effect.keep or not recording.complete:
             recording.audio_path.unlink(missing_ok=True)
             recording.video_path.unlink(missing_ok=True)
             return
         self._recordings[(effect.index, effect.attempt)] = recording
         self._store.save_answer(_sid(previous), effect.question_id, recording, self._clock.now())
-        self._submit(_sid(previous), effect.question_id, previous.language, recording)
+        self._submit(_sid(previous), effect.question_id, previous.language, recording, live)
 
     def _finalise(self, state: InterviewState) -> None:
         if self._on_finalise is None:

@@ -26,6 +26,7 @@ from hardware import decode_audio
 from kiosk.analysis import ContentAnalysis, TimedText, TimedToken, analyze_content
 from kiosk.bank import Question
 from kiosk.errors import KioskError
+from kiosk.live import LiveAnswer
 from kiosk.scoring.delivery import DeliveryScore, visual_delivery, voice_delivery
 from kiosk.scoring.fusion import AnswerSignals
 from kiosk.scoring.integrity import AnswerObservations
@@ -33,7 +34,7 @@ from kiosk.store import SessionStore
 from models.registry import ModelRegistry
 from models.speech import SpeechRecognizer
 from models.vad import VoiceActivityDetector
-from models.vision import FaceAnalyzer, analyze_video
+from models.vision import FaceAnalyzer, analyze_video, summarize
 from models.voice import analyze_voice
 
 log = logging.getLogger(__name__)
@@ -52,6 +53,12 @@ class AnalysisJob:
     language: str
     audio_path: Path
     video_path: Path | None
+    #: What live analysis measured while the answer was recorded (None: analyse the files).
+    live: LiveAnswer | None = None
+
+
+#: How long the worker waits for live analysis to finish an answer before analysing its files.
+LIVE_RESULT_TIMEOUT = 120.0
 
 
 class AnswerAnalyzer:
@@ -64,25 +71,36 @@ class AnswerAnalyzer:
         self._recognizers: dict[str, SpeechRecognizer] = {}
         self._vad: VoiceActivityDetector | None = None
         self._faces: FaceAnalyzer | None = None  # created on the worker thread that uses it
+        self._lock = threading.Lock()  # the worker and the live speech thread load models
 
     def recognizer(self, language: str) -> SpeechRecognizer:
         """The verified speech model for ``language`` (ModelError if there is none)."""
-        if language not in self._recognizers:
-            info = self._registry.speech_model_for(language)
-            self._recognizers[language] = SpeechRecognizer(info, cpu_threads=self._asr_threads)
-        return self._recognizers[language]
+        with self._lock:
+            if language not in self._recognizers:
+                info = self._registry.speech_model_for(language)
+                self._recognizers[language] = SpeechRecognizer(info, cpu_threads=self._asr_threads)
+            return self._recognizers[language]
 
     def vad(self) -> VoiceActivityDetector:
         """The voice activity detector."""
-        if self._vad is None:
-            self._vad = VoiceActivityDetector(self._registry.vad_model())
-        return self._vad
+        with self._lock:
+            if self._vad is None:
+                self._vad = VoiceActivityDetector(self._registry.vad_model())
+            return self._vad
 
     def analyze(self, job: AnalysisJob) -> dict[str, Any]:
         """The analysis record of one answer (JSON-ready; sealed by the store)."""
         audio = decode_audio(job.audio_path, 16_000)
         seconds = len(audio) / 16_000
-        transcript = self.recognizer(job.language).transcribe(audio, job.language)
+        live = job.live.result(LIVE_RESULT_TIMEOUT) if job.live is not None else None
+        if live is not None and abs(live.transcript.duration - seconds) > 0.5:
+            # The file and the taps disagree (a write failed?): trust the file.
+            log.warning("live analysis of answer %d does not match its file", job.index)
+            live = None
+        if live is not None:
+            transcript = live.transcript
+        else:
+            transcript = self.recognizer(job.language).transcribe(audio, job.language)
         speech = self.vad().speech_segments(audio)
         voice = analyze_voice(audio, 16_000, transcript.words, speech, job.language)
         record: dict[str, Any] = {
@@ -102,10 +120,25 @@ class AnswerAnalyzer:
             "voice_timeline": [dataclasses.asdict(row) for row in voice.timeline()],
             "models": {"speech": transcript.model, "vad": self.vad().model.label},
         }
+        record["pipeline"] = (
+            {"mode": "files"}
+            if live is None
+            else {
+                "mode": "live",
+                "speech_chunks": live.chunks,
+                "frames_analysed": len(live.frames),
+                "frames_dropped": live.frames_dropped,
+            }
+        )
         if job.video_path is not None and job.video_path.exists():
-            if self._faces is None:
-                self._faces = FaceAnalyzer()
-            video = analyze_video(job.video_path, sample_fps=self._vision_fps, analyzer=self._faces)
+            if live is not None and live.frames:
+                video = summarize(live.frames, live.frame_fps)
+            else:
+                if self._faces is None:
+                    self._faces = FaceAnalyzer()
+                video = analyze_video(
+                    job.video_path, sample_fps=self._vision_fps, analyzer=self._faces
+                )
             record["video"] = _measures(video.measures())
             record["video_timeline"] = [dataclasses.asdict(row) for row in video.timeline()]
             record["models"]["vision"] = "mediapipe-0.10.21 face-detection-full+face-mesh+pose"

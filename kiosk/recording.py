@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from hardware import AudioBlock, Camera, Microphone, VideoFileWriter, WavWriter
+from hardware import AudioBlock, Camera, Microphone, VideoFileWriter, VideoFrame, WavWriter
 from kiosk.errors import DeviceLostError, HardwareError
 
 log = logging.getLogger(__name__)
@@ -75,8 +75,12 @@ class AnswerRecorder:
         self._block = int(SAMPLE_RATE * block_seconds)
         #: Called from a worker thread when a device stops delivering; it must only post.
         self.on_device_lost = on_device_lost
-        #: Called from the audio thread with every captured block (live monitoring); fast only.
-        self.on_audio: Callable[[AudioBlock], None] | None = None
+        #: Called from the audio thread with every captured block (live monitoring and
+        #: analysis); they must return at once.
+        self.audio_taps: list[Callable[[AudioBlock], None]] = []
+        #: Called from the video thread with every recorded frame and its time in the answer
+        #: (live analysis); they must return at once.
+        self.frame_taps: list[Callable[[VideoFrame, float], None]] = []
         self._cond = threading.Condition()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -164,8 +168,8 @@ class AnswerRecorder:
                         break
                     wav.write(block)
                     self._account(block)
-                    if self.on_audio is not None:
-                        self.on_audio(block)
+                    for tap in self.audio_taps:
+                        tap(block)
         except DeviceLostError:
             self._device_lost("microphone")
         except HardwareError:
@@ -203,7 +207,10 @@ class AnswerRecorder:
                         return
                     video.write(frame)
                     with self._cond:
+                        media_time = self._frames / self._video_fps
                         self._frames += 1
+                    for tap in self.frame_taps:
+                        tap(frame, media_time)
         except DeviceLostError:
             self._device_lost("camera")
         except HardwareError:

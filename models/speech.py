@@ -17,15 +17,16 @@ would be faster and would give confident nonsense for the same audio.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from kiosk.errors import ModelError
+from kiosk.errors import ErrorKind, ModelError
 from models.registry import ModelInfo
 
 SAMPLE_RATE = 16_000
@@ -193,8 +194,14 @@ class SpeechRecognizer:
         """Languages :meth:`transcribe` accepts."""
         return self._languages
 
-    def transcribe(self, audio: npt.NDArray[np.floating[Any]], language: str) -> Transcript:
+    def transcribe(
+        self, audio: npt.NDArray[np.floating[Any]], language: str, *, context: str = ""
+    ) -> Transcript:
         """Transcribe ``audio`` (1-D, 16 kHz mono, float in [-1, 1]) spoken in ``language``.
+
+        ``context`` is what was said just before this clip (when transcribing an answer in
+        chunks): Whisper reads it as the preceding text, which keeps names, spelling and
+        punctuation consistent across the cut.
 
         Raises :class:`ModelError` if the model does not know ``language`` or fails to run,
         and :class:`ValueError` for audio that is not 1-D.
@@ -220,6 +227,7 @@ class SpeechRecognizer:
                     word_timestamps=True,
                     vad_filter=False,
                     condition_on_previous_text=False,
+                    initial_prompt=context or None,
                 )
                 # The segments are a lazy generator: decoding happens here, under the lock.
                 segments = _convert(raw_segments, duration)
@@ -228,6 +236,34 @@ class SpeechRecognizer:
         separator = "" if language in _UNSPACED_LANGUAGES else " "
         text = separator.join(segment.text for segment in segments)
         return Transcript(language, text, duration, segments, self._model.label)
+
+
+def join_transcripts(parts: Sequence[tuple[float, Transcript]], duration: float) -> Transcript:
+    """One transcript from transcripts of consecutive chunks of a clip.
+
+    ``parts`` pairs each chunk's transcript with the chunk's start in the clip (seconds); times
+    are shifted by it. ``duration`` is the whole clip's length. At least one part is needed:
+    its language and model label are the result's.
+    """
+    if not parts:
+        raise ModelError("no transcripts to join", kind=ErrorKind.INVALID_INPUT)
+    first = parts[0][1]
+    segments = tuple(
+        dataclasses.replace(
+            segment,
+            start=segment.start + offset,
+            end=segment.end + offset,
+            words=tuple(
+                dataclasses.replace(w, start=w.start + offset, end=w.end + offset)
+                for w in segment.words
+            ),
+        )
+        for offset, transcript in parts
+        for segment in transcript.segments
+    )
+    separator = "" if first.language in _UNSPACED_LANGUAGES else " "
+    text = separator.join(t.text for _, t in parts if t.text)
+    return Transcript(first.language, text, duration, segments, first.model)
 
 
 def _convert(raw_segments: Iterable[Any], duration: float) -> tuple[Segment, ...]:

@@ -16,7 +16,14 @@ import pytest
 from hardware import decode_audio
 from kiosk.errors import ErrorKind, ModelError
 from models.registry import ModelInfo, ModelRegistry
-from models.speech import SAMPLE_RATE, Segment, SpeechRecognizer, Transcript, Word
+from models.speech import (
+    SAMPLE_RATE,
+    Segment,
+    SpeechRecognizer,
+    Transcript,
+    Word,
+    join_transcripts,
+)
 
 SAMPLES = Path(__file__).resolve().parents[2] / "kiosk" / "samples"
 
@@ -237,3 +244,27 @@ def test_real_time_factor_and_load_time(tiny: ModelInfo) -> None:
     print(f"tiny.en int8 1 thread: load {load_seconds:.2f} s, RTF {rtf:.3f}")  # noqa: T201
     assert load_seconds < 10.0
     assert rtf < 0.5
+
+
+def test_chunk_transcripts_join_into_one_on_the_clip_timeline(
+    recognizer: SpeechRecognizer,
+) -> None:
+    clips = [path for _, path, _ in sample_answers()[:2]]
+    first, second = (decode_audio(path, SAMPLE_RATE) for path in clips)
+    a = recognizer.transcribe(first, "en")
+    b = recognizer.transcribe(second, "en", context=a.text)
+    offset = len(first) / SAMPLE_RATE
+    joined = join_transcripts([(0.0, a), (offset, b)], offset + len(second) / SAMPLE_RATE)
+    assert joined.text == f"{a.text} {b.text}"
+    assert joined.duration == pytest.approx(offset + len(second) / SAMPLE_RATE)
+    assert len(joined.words) == len(a.words) + len(b.words)
+    assert joined.words[: len(a.words)] == a.words
+    shifted = joined.words[len(a.words) :]
+    assert [w.start for w in shifted] == pytest.approx([w.start + offset for w in b.words])
+    assert all(w.start >= offset for w in shifted)
+    assert joined.mean_word_probability == pytest.approx(
+        (sum(w.probability for w in a.words) + sum(w.probability for w in b.words))
+        / len(joined.words)
+    )
+    with pytest.raises(ModelError):
+        join_transcripts([], 1.0)
