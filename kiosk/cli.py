@@ -218,10 +218,8 @@ def _demo(args: argparse.Namespace, config: KioskConfig) -> int:
             print(f"  {c['name']:<24} {c['score100']:3d}/100{bench}")
         review = "; ".join(scored["review_reasons"]) if scored["needs_review"] else "not required"
         print(f"human review: {review}")
-    print(
-        f"report:  {result.report.html_path}\n         {result.report.markdown_path}\n"
-        f"         {result.report.json_path}"
-    )
+    files = (result.report.html_path, *result.report.extra, result.report.markdown_path)
+    print("report:  " + "\n         ".join(str(p) for p in (*files, result.report.json_path)))
     print(f"receipt: {result.report.receipt_path}")
     return EXIT_OK
 

@@ -9,8 +9,10 @@ is synthetic) write one.
 from __future__ import annotations
 
 import json
+import logging
 import os
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -19,8 +21,11 @@ from kiosk import __version__
 from kiosk.analysis import Evidence
 from kiosk.bank import QuestionBank
 from kiosk.interview import FinishedInterview
+from kiosk.plugins import ReportWriter, report_writers
 from kiosk.report_html import render_html
 from kiosk.scoring.fusion import InterviewScore
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +36,8 @@ class ReportFiles:
     markdown_path: Path
     receipt_path: Path
     html_path: Path
+    #: Formats written by report-writer plugins (the PDF, when ``ui`` is installed), by name.
+    extra: tuple[Path, ...] = ()
 
 
 def build_report(finished: FinishedInterview, bank: QuestionBank) -> dict[str, Any]:
@@ -269,10 +276,17 @@ def render_receipt(report: dict[str, Any]) -> str:
     )
 
 
-def write_report(report: dict[str, Any], out_dir: Path) -> ReportFiles:
-    """Write the report (JSON, Markdown) and the receipt to ``out_dir`` (mode 0600 files)."""
+def write_report(
+    report: dict[str, Any], out_dir: Path, writers: Mapping[str, ReportWriter] | None = None
+) -> ReportFiles:
+    """Write the report (JSON, Markdown, HTML, plugin formats) and the receipt to ``out_dir``.
+
+    Every file is mode 0600. ``writers`` are the extra formats by file suffix; by default the
+    installed :data:`kiosk.plugins.REPORT_WRITERS` (the PDF).
+    """
     out_dir.mkdir(parents=True, exist_ok=True)
     code = report["session_code"]
+    html = render_html(report)
     files = ReportFiles(
         out_dir / f"report-{code}.json",
         out_dir / f"report-{code}.md",
@@ -282,8 +296,23 @@ def write_report(report: dict[str, Any], out_dir: Path) -> ReportFiles:
     _write_private(files.json_path, json.dumps(report, ensure_ascii=False, indent=2) + "\n")
     _write_private(files.markdown_path, render_markdown(report))
     _write_private(files.receipt_path, render_receipt(report))
-    _write_private(files.html_path, render_html(report))
-    return files
+    _write_private(files.html_path, html)
+    extra = []
+    for name, writer in sorted((report_writers() if writers is None else writers).items()):
+        path = out_dir / f"report-{code}.{name}"
+        try:
+            writer(report, html, path)
+            os.chmod(path, 0o600)  # personal data, whatever mode the plugin created it with
+        except Exception as error:
+            # A plugin boundary: a failing extra format (no fonts, a Qt problem, a bug) must not
+            # cost the report the formats already written, nor the receipt the candidate awaits.
+            log.warning(
+                "the %s report could not be written (%s: %s)", name, type(error).__name__, error
+            )
+            path.unlink(missing_ok=True)  # no half-written copy of personal data
+        else:
+            extra.append(path)
+    return replace(files, extra=tuple(extra))
 
 
 def _write_private(path: Path, text: str) -> None:

@@ -74,7 +74,8 @@ def _result(result: dict[str, Any]) -> list[str]:
         )
     out.append("</table>")
     for c in result["competencies"]:
-        out.append(f"<h3>{e(c['name'])}: {c['score100']}/100</h3><ul>")
+        score = f"{c['score100']}/100" if c["assessed"] else "not assessed"
+        out.append(f"<h3>{e(c['name'])}: {score}</h3><ul>")
         for p in c["contributions"]:
             counted = "" if p["counted"] else " <i>(not counted)</i>"
             quotes = "".join(f"<br>“{e(ev['quote'])}”{_time(ev)}" for ev in p["evidence"][:4])
