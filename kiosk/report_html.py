@@ -11,6 +11,9 @@ import html
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+#: Evidence kinds that count against an answer (see kiosk.analysis.evidence).
+WEAK_EVIDENCE = frozenset({"generic_claim", "off_topic", "keyword.low"})
+
 _STYLE = """
 body{font-family:"Noto Sans","WenQuanYi Micro Hei",sans-serif;max-width:60rem;margin:2rem auto;
 color:#1d2330;line-height:1.45}
@@ -18,7 +21,7 @@ h1{font-size:1.5rem}h2{font-size:1.2rem;margin-top:2rem;border-bottom:1px solid 
 table{border-collapse:collapse;width:100%}td,th{border:1px solid #ccd;padding:.3rem .5rem;
 text-align:left;vertical-align:top}th{background:#eef}
 .review{background:#fff3cd;border:1px solid #e0c060;padding:.5rem 1rem}
-mark{background:#ffe27a}.muted{color:#667}.bar{fill:#4a7bd0}.line{fill:none;stroke:#4a7bd0;
+mark{background:#ffe27a}mark.weak{background:#f6c6bd}.muted{color:#667}.bar{fill:#4a7bd0}.line{fill:none;stroke:#4a7bd0;
 stroke-width:1.5}.line2{fill:none;stroke:#d0704a;stroke-width:1.5}
 """
 
@@ -39,7 +42,10 @@ def render_html(report: dict[str, Any]) -> str:
         parts.append(f"<p class='muted'>{e(report['analysis']['explanation'])}</p>")
     else:
         parts += _result(result)
-    parts.append("<h2>Answers</h2>")
+    parts.append(
+        "<h2>Answers</h2><p class='muted'>Highlighted: <mark>evidence for a score</mark>, "
+        "<mark class='weak'>what marks a weak answer (generic claims, off-topic talk)</mark>.</p>"
+    )
     quotes = _quotes_by_question(result)
     for answer in report["answers"]:
         parts += _answer(answer, quotes.get(answer["question_id"], ()))
@@ -99,7 +105,7 @@ def _result(result: dict[str, Any]) -> list[str]:
     return out
 
 
-def _answer(answer: dict[str, Any], quotes: Sequence[str]) -> list[str]:
+def _answer(answer: dict[str, Any], quotes: Sequence[tuple[str, bool]]) -> list[str]:
     e = html.escape
     out = [f"<h3>{answer['index']}. {e(answer['prompt'])}</h3>"]
     analysis = answer.get("analysis") or {}
@@ -127,14 +133,17 @@ def _answer(answer: dict[str, Any], quotes: Sequence[str]) -> list[str]:
     return out
 
 
-def _highlight(text: str, quotes: Iterable[str]) -> str:
-    """Escape ``text``, marking every evidence quote found in it."""
-    spans = sorted({(text.find(q), text.find(q) + len(q)) for q in quotes if q and q in text})
+def _highlight(text: str, quotes: Iterable[tuple[str, bool]]) -> str:
+    """Escape ``text``, marking every evidence quote found in it (weak ones in their colour)."""
+    spans = sorted(
+        {(text.find(q), text.find(q) + len(q), weak) for q, weak in quotes if q and q in text}
+    )
     out, at = [], 0
-    for start, end in spans:
+    for start, end, weak in spans:
         if start < at:
             continue
-        out += [html.escape(text[at:start]), f"<mark>{html.escape(text[start:end])}</mark>"]
+        tag = "<mark class='weak'>" if weak else "<mark>"
+        out += [html.escape(text[at:start]), f"{tag}{html.escape(text[start:end])}</mark>"]
         at = end
     out.append(html.escape(text[at:]))
     return "".join(out)
@@ -166,11 +175,14 @@ def _plot(
     )
 
 
-def _quotes_by_question(result: dict[str, Any] | None) -> dict[str, list[str]]:
-    quotes: dict[str, list[str]] = {}
+def _quotes_by_question(result: dict[str, Any] | None) -> dict[str, list[tuple[str, bool]]]:
+    """Each question's evidence quotes, and whether each counts against the answer."""
+    quotes: dict[str, list[tuple[str, bool]]] = {}
     for c in (result or {}).get("competencies", []):
         for p in c["contributions"]:
-            quotes.setdefault(p["question_id"], []).extend(ev["quote"] for ev in p["evidence"])
+            quotes.setdefault(p["question_id"], []).extend(
+                (ev["quote"], ev["kind"] in WEAK_EVIDENCE) for ev in p["evidence"]
+            )
     return quotes
 
 

@@ -62,7 +62,9 @@ MARGIN_MM = 18.0
 BOTTOM_MARGIN_MM = 22.0
 #: Plots are rasterised at this multiple of their size, so they stay sharp on paper.
 PLOT_SCALE = 2
-MARK_COLOUR = "#ffe27a"
+#: Highlight colours by the mark's class: evidence for the candidate, and weak evidence
+#: (generic claims, off-topic runs) against. The same as the HTML report's.
+MARK_COLOURS = {"": "#ffe27a", "weak": "#f6c6bd"}
 #: Appended to the report's own style, so it wins. QTextDocument knows no ``rem`` (the cells'
 #: padding came out as 0.3 px) and gives tables the body's ``margin: 2rem auto`` (an indent).
 PRINT_CSS = "body{margin:0}td,th{padding:3px 6px}"
@@ -71,7 +73,7 @@ PRINT_CSS = "body{margin:0}td,th{padding:3px 6px}"
 # no nesting, no CDATA), so a regular expression over it is exact, not a guess at arbitrary SVG.
 _SVG = re.compile(r"<svg\b(?P<attrs>[^>]*)>(?P<body>.*?)</svg>", re.DOTALL)
 _STYLE = re.compile(r"<style>(?P<css>.*?)</style>", re.DOTALL)
-_MARK = re.compile(r"<mark>(?P<text>.*?)</mark>", re.DOTALL)
+_MARK = re.compile(r"<mark(?: class='(?P<cls>\w+)')?>(?P<text>.*?)</mark>", re.DOTALL)
 # What an inline image is in a block's text.
 _OBJECT = "\ufffc"
 # Frame margins are given in Qt's reference 96-dpi pixels; the layout scales them to the device.
@@ -153,7 +155,12 @@ def printable_document(html: str) -> QTextDocument:
         return f"<div><img src='{name}' width='{width}' height='{height}'></div>"
 
     html = _SVG.sub(plot_image, html)
-    html = _MARK.sub(rf"<span style='background-color:{MARK_COLOUR}'>\g<text></span>", html)
+    html = _MARK.sub(
+        lambda m: (
+            f"<span style='background-color:{MARK_COLOURS[m['cls'] or '']}'>{m['text']}</span>"
+        ),
+        html,
+    )
     html = html.replace("</style>", f"{PRINT_CSS}</style>", 1)
     # QTextDocument takes a table's width from the attribute only, not from CSS.
     html = html.replace("<table>", "<table width='100%'>")

@@ -8,8 +8,9 @@ read the quote and play the moment. ``kind`` says what the span is evidence of:
     a sentence that contributes that part of a STAR story;
 ``event``
     a sentence that evidences a rubric's key behavioural event;
-``keyword``
-    a rubric keyword (one per synonym group);
+``keyword`` / ``keyword.low``
+    a rubric keyword (one per synonym group); ``.low`` for the lowest level's, which mark a weak
+    answer ("I always try my best");
 ``specificity.<what>``
     a number, percentage, amount, date, named outcome or proper noun;
 ``ownership.i`` / ``ownership.we``

@@ -139,8 +139,10 @@ def match_rubric(context: AnswerContext, rubric: CompetencyRubric) -> RubricMatc
             key = f"{number}:{canonical}"
             if key not in keywords:
                 said = "" if form == canonical else f" (said {form!r})"
+                # The lowest level's keywords mark a weak answer ("I always try my best").
+                kind = "keyword.low" if number == 1 else "keyword"
                 keywords[key] = transcript.evidence(
-                    "keyword", start, end, f"level {number} keyword {canonical!r}{said}"
+                    kind, start, end, f"level {number} keyword {canonical!r}{said}"
                 )
         if number == 1:
             continue

@@ -62,6 +62,12 @@ ANSWERS = {
         "I set up a short meeting, listed both ideas, and we agreed to combine them. "
         "We finished on time and scored ninety one out of one hundred.",
     ),
+    # Generic virtue statements: weak evidence, highlighted in its own colour.
+    "bei-customer-extra-mile": (
+        "en",
+        "I always try my best to help customers because service is very important. "
+        "I think if you are friendly and patient, customers will be happy.",
+    ),
 }
 LOOKS_AWAY = "bei-objection-handling"  # eye contact drops for 9 s: a looking_away flag
 PLOT_BLUE = (0x4A, 0x7B, 0xD0)  # report_html's .line stroke
@@ -376,3 +382,18 @@ def test_the_core_writes_the_pdf_in_a_process_without_qt_or_a_display(
     assert str(pdf) in done.stdout
     document = open_pdf(pdf)
     assert NAME in page_text(document)
+
+
+def test_weak_evidence_is_highlighted_apart_from_evidence_for_a_score(
+    report: dict[str, Any],
+) -> None:
+    kinds = {
+        ev["kind"]: ev["quote"]
+        for c in report["result"]["competencies"]
+        for p in c["contributions"]
+        for ev in p["evidence"]
+    }
+    assert "keyword.low" in kinds, sorted(kinds)
+    page = render_html(report)
+    assert f"<mark class='weak'>{kinds['keyword.low']}</mark>" in page
+    assert f"<mark>{kinds['event']}</mark>" in page
