@@ -120,6 +120,8 @@ def _answer_analysis(record: dict[str, Any]) -> dict[str, Any]:
         "voice_timeline": record.get("voice_timeline", []),
         "video_timeline": record.get("video_timeline", []),
         "models": record.get("models", {}),
+        # Analysed live while recorded, or from the files afterwards (and frames dropped).
+        "pipeline": record.get("pipeline", {}),
     }
 
 

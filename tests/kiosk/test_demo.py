@@ -90,6 +90,9 @@ def test_the_demo_runs_a_whole_interview_and_writes_its_report(tmp_path: Path) -
     assert "bug" in debug["analysis"]["transcript"].lower()
     assert all(a["analysis"]["asr_confidence"] > 0.6 for a in spoken)
     assert all(a["analysis"]["video"]["face_present_ratio"]["value"] > 0.9 for a in spoken)
+    # Analysed while recorded (the default), not from the files afterwards.
+    assert all(a["analysis"]["pipeline"]["mode"] == "live" for a in spoken)
+    assert all(a["analysis"]["pipeline"]["frames_analysed"] > 0 for a in spoken)
     # Scores, each explained by evidence, under a recorded policy and versions.
     result = report["result"]
     assert 0 <= result["overall100"] <= 100 and result["policy"]["profile"] == "standard"
