@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from benchmarks import analysis
+from benchmarks import analysis, vault_auth, vault_stream
 from hardware import (
     ReplayCamera,
     ReplayMicrophone,
@@ -48,8 +48,8 @@ from kiosk.engine import (
     transition,
 )
 from kiosk.recording import AnswerRecorder
-from kiosk.sealing import LocalSealer
 from kiosk.store import SessionStore
+from kiosk.vault.keyring import Keyring
 
 MEDIA = samples_dir() / "media"
 CLIP = next(p for p in sorted((MEDIA / "demo-customer-manager").glob("*.ogg")))
@@ -99,7 +99,7 @@ def bench_engine() -> tuple[float, float, int]:
 
 
 def bench_persistence(workdir: Path, count: int = 200) -> tuple[float, float]:
-    store = SessionStore(workdir / "kiosk.db", LocalSealer(b"k" * 32))
+    store = SessionStore(workdir / "kiosk.db", Keyring(b"k" * 32))
     events = journey()
     state, now, states = InterviewState(), 0.0, []
     for event in events:
@@ -220,6 +220,8 @@ def main() -> None:
             )
         )
     rows += analysis.rows()
+    rows += vault_stream.rows()
+    rows += vault_auth.bench_rows()
     widths = [
         max(len(r[i]) for r in [("figure", "measured", "baseline", "ratio"), *rows])
         for i in range(4)

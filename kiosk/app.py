@@ -22,8 +22,8 @@ from kiosk.live import LiveAnalysis
 from kiosk.monitor import AnswerMonitor
 from kiosk.pipeline import AnalysisWorker, AnswerAnalyzer
 from kiosk.recording import AnswerRecorder
-from kiosk.sealing import LocalSealer
 from kiosk.store import SessionStore
+from kiosk.vault.keyring import Keyring
 from models.registry import ModelRegistry
 from models.vad import VoiceActivityDetector
 
@@ -117,8 +117,7 @@ def build_analysis(
 def open_store(config: KioskConfig) -> SessionStore:
     """The session store in the data directory, with the local sealing key."""
     config.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    sealer = LocalSealer.from_key_file(config.data_dir / "keys" / "device.key")
-    return SessionStore(config.database_path, sealer)
+    return SessionStore(config.database_path, Keyring.load(config.data_dir / "keys"))
 
 
 @dataclass(frozen=True, slots=True)

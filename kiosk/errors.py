@@ -28,7 +28,9 @@ class ErrorKind(enum.Enum):
     STORAGE_CORRUPT = "storage_corrupt"
     DISK_FULL = "disk_full"
     SYNC_FAILED = "sync_failed"
+    LOCKED = "locked"  # sealed data that needs a staff login to open
     INVALID_INPUT = "invalid_input"
+    FORBIDDEN = "forbidden"  # a logged-in staff member whose role does not allow the action
     INTERNAL = "internal"
 
 
@@ -72,6 +74,10 @@ SAFE_MESSAGES: dict[ErrorKind, dict[str, str]] = {
         "en": "This terminal cannot start new interviews right now. Please ask a staff member.",
         "zh": "本终端暂时无法开始新的面试，请联系工作人员。",
     },
+    ErrorKind.LOCKED: {
+        "en": "A staff member needs to log in for this.",
+        "zh": "此操作需要工作人员登录。",
+    },
     ErrorKind.SYNC_FAILED: {
         "en": "Results will be sent to the HR system later.",
         "zh": "结果将稍后上传至人力资源系统。",
@@ -79,6 +85,10 @@ SAFE_MESSAGES: dict[ErrorKind, dict[str, str]] = {
     ErrorKind.INVALID_INPUT: {
         "en": "That did not work. Please try again.",
         "zh": "操作无效，请重试。",
+    },
+    ErrorKind.FORBIDDEN: {
+        "en": "This account is not allowed to do that.",
+        "zh": "此账户无权执行该操作。",
     },
     ErrorKind.INTERNAL: {
         "en": "Something went wrong. Please ask a staff member for help.",

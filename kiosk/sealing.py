@@ -36,6 +36,36 @@ class Sealer(Protocol):
         ...
 
 
+def load_device_key(path: Path) -> bytes:
+    """The terminal's 32-byte device key, created (mode 0600, written atomically) on first use."""
+    try:
+        key = path.read_bytes()
+    except FileNotFoundError:
+        key = _create_key_file(path)
+    if len(key) != _KEY_BYTES:
+        raise VaultError(f"device key {path} must be 32 bytes", kind=ErrorKind.STORAGE_CORRUPT)
+    return key
+
+
+def _create_key_file(path: Path) -> bytes:
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.write(fd, secrets.token_bytes(_KEY_BYTES))
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    try:
+        # Another process may have won the race; link() fails then and we use its key.
+        os.link(tmp, path)
+    except FileExistsError:
+        pass
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path.read_bytes()
+
+
 class LocalSealer:
     """AES-256-GCM under a device key file; see the module docstring for what it protects."""
 
@@ -47,27 +77,7 @@ class LocalSealer:
     @classmethod
     def from_key_file(cls, path: Path) -> LocalSealer:
         """Load the device key, creating it (mode 0600, written atomically) on first use."""
-        try:
-            return cls(path.read_bytes())
-        except FileNotFoundError:
-            pass
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        key = secrets.token_bytes(_KEY_BYTES)
-        tmp = path.with_suffix(".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        try:
-            os.write(fd, key)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        try:
-            # Another process may have won the race; link() fails then and we use its key.
-            os.link(tmp, path)
-        except FileExistsError:
-            pass
-        finally:
-            tmp.unlink(missing_ok=True)
-        return cls(path.read_bytes())
+        return cls(load_device_key(path))
 
     def seal(self, plaintext: bytes, context: str) -> bytes:
         """Encrypt with a fresh nonce; the context is authenticated, not stored."""

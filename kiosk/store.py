@@ -22,53 +22,14 @@ import sqlite_utils
 from kiosk.engine import InterviewState, Outcome
 from kiosk.errors import ErrorKind, VaultError
 from kiosk.recording import AnswerRecording
-from kiosk.sealing import Sealer
+from kiosk.schema import MIGRATIONS
+from kiosk.sealing import LocalSealer
+from kiosk.vault import audit
+from kiosk.vault.envelope import SessionKey
+from kiosk.vault.keyring import DEVICE, Keyring, WrappedKey
 
-#: Each entry upgrades the schema by one version; never edit a released one, append.
-MIGRATIONS: tuple[str, ...] = (
-    """
-    CREATE TABLE sessions (
-        id TEXT PRIMARY KEY,
-        code TEXT NOT NULL UNIQUE,
-        position_id TEXT NOT NULL,
-        language TEXT NOT NULL,
-        stage TEXT NOT NULL,
-        outcome TEXT,
-        opened_at REAL NOT NULL,
-        updated_at REAL NOT NULL,
-        closed_at REAL,
-        state_json TEXT NOT NULL,
-        personal BLOB NOT NULL
-    );
-    CREATE INDEX sessions_open ON sessions (closed_at, updated_at);
-    CREATE TABLE consents (
-        session_id TEXT NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
-        notice_version TEXT NOT NULL,
-        face_analysis INTEGER NOT NULL,
-        given_at REAL NOT NULL
-    );
-    CREATE TABLE answers (
-        session_id TEXT NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
-        idx INTEGER NOT NULL,
-        attempt INTEGER NOT NULL,
-        question_id TEXT NOT NULL,
-        seconds REAL NOT NULL,
-        created_at REAL NOT NULL,
-        sealed BLOB NOT NULL,
-        PRIMARY KEY (session_id, idx, attempt)
-    );
-    """,
-    """
-    CREATE TABLE analyses (
-        session_id TEXT NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
-        idx INTEGER NOT NULL,
-        attempt INTEGER NOT NULL,
-        created_at REAL NOT NULL,
-        sealed BLOB NOT NULL,
-        PRIMARY KEY (session_id, idx, attempt)
-    );
-    """,
-)
+#: The prefix of records sealed by LocalSealer before envelope encryption.
+LEGACY_FORMAT = b"KS1"
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,9 +49,12 @@ class SessionRow:
 class SessionStore:
     """Sessions and their persisted interview state."""
 
-    def __init__(self, path: Path, sealer: Sealer) -> None:
+    def __init__(self, path: Path, keyring: Keyring) -> None:
         self._path = path
-        self._sealer = sealer
+        self._keyring = keyring
+        self._keys: dict[str, SessionKey] = {}  # data keys unwrapped in this process
+        # Records sealed before envelope encryption (format KS1) open with the device key.
+        self._legacy = LocalSealer(keyring.device_key)
         # One connection, used by the runner and the analysis worker: writes are serialised here.
         self._lock = threading.RLock()
         try:
@@ -100,6 +64,9 @@ class SessionStore:
             conn.execute("PRAGMA synchronous=FULL")
             conn.execute("PRAGMA foreign_keys=ON")
             conn.execute("PRAGMA busy_timeout=5000")
+            # Deleted rows are overwritten with zeros, so a shredded key leaves no copy in the
+            # file's free pages (see delete_session).
+            conn.execute("PRAGMA secure_delete=ON")
             self._db = sqlite_utils.Database(conn)
             self._migrate()
         except sqlite3.DatabaseError as exc:
@@ -158,7 +125,8 @@ class SessionStore:
         """Store a new session: its first state and its sealed personal record."""
         if state.session_id is None or state.position_id is None:
             raise ValueError("a session needs an id and a position")
-        sealed = self._sealer.seal(_dumps(personal), _context(state.session_id, "personal"))
+        key = SessionKey.generate(state.session_id)
+        sealed = key.seal("personal", "", _dumps(personal))
         with self._transaction():
             self._db.table("sessions").insert(
                 {
@@ -173,6 +141,16 @@ class SessionStore:
                     "personal": sealed,
                 }
             )
+            self._db.table("session_keys").insert_all(
+                {
+                    "session_id": state.session_id,
+                    "recipient": copy.recipient,
+                    "key_id": copy.key_id,
+                    "wrapped": copy.wrapped,
+                }
+                for copy in self._keyring.wrap(key)
+            )
+        self._keys[state.session_id] = key
 
     def save_state(self, state: InterviewState, now: float) -> None:
         """Persist the state of an open session (one transaction)."""
@@ -186,13 +164,23 @@ class SessionStore:
             )
 
     def close_session(self, session_id: str, outcome: Outcome, now: float) -> None:
-        """Mark a session ended; it will not be resumed."""
+        """Mark a session ended; it will not be resumed.
+
+        Its device copy of the data key goes with it (unless the terminal is local-only), so
+        from now on only the server and logged-in recruiters can read it.
+        """
         with self._transaction():
             self._db.execute(
                 "UPDATE sessions SET outcome = ?, closed_at = ?, updated_at = ? "
                 "WHERE id = ? AND closed_at IS NULL",
                 [outcome, now, now, session_id],
             )
+            if not self._keyring.local_only:
+                self._db.execute(
+                    "DELETE FROM session_keys WHERE session_id = ? AND recipient = ?",
+                    [session_id, DEVICE],
+                )
+        self._keys.pop(session_id, None)
 
     def open_session(self) -> InterviewState | None:
         """The most recent session that has not ended, if any (the one to resume)."""
@@ -233,9 +221,7 @@ class SessionStore:
         row = self._query("SELECT personal FROM sessions WHERE id = ?", [session_id]).fetchone()
         if row is None:
             raise VaultError(f"no session {session_id}", kind=ErrorKind.INVALID_INPUT)
-        data: dict[str, Any] = json.loads(
-            self._sealer.open(row[0], _context(session_id, "personal"))
-        )
+        data: dict[str, Any] = json.loads(self._open(session_id, "personal", "", row[0]))
         return data
 
     def record_consent(
@@ -273,7 +259,7 @@ class SessionStore:
             "voiced_ratio": recording.voiced_ratio,
             "complete": recording.complete,
         }
-        context = _context(session_id, f"answer:{recording.index}:{recording.attempt}")
+        sealed = self._seal(session_id, "answer", f"{recording.index}:{recording.attempt}", payload)
         with self._transaction():
             self._db.table("answers").upsert(
                 {
@@ -283,7 +269,7 @@ class SessionStore:
                     "question_id": question_id,
                     "seconds": recording.seconds,
                     "created_at": now,
-                    "sealed": self._sealer.seal(_dumps(payload), context),
+                    "sealed": sealed,
                 },
                 pk=("session_id", "idx", "attempt"),
             )
@@ -296,9 +282,7 @@ class SessionStore:
         ).fetchone()
         if row is None:
             return None
-        data = json.loads(
-            self._sealer.open(row[1], _context(session_id, f"answer:{index}:{attempt}"))
-        )
+        data = json.loads(self._open(session_id, "answer", f"{index}:{attempt}", row[1]))
         return AnswerRecording(
             index=index,
             attempt=attempt,
@@ -325,7 +309,7 @@ class SessionStore:
         self, session_id: str, index: int, attempt: int, record: dict[str, Any], now: float
     ) -> None:
         """Store an answer's analysis (transcript, measurements: sealed)."""
-        context = _context(session_id, f"analysis:{index}:{attempt}")
+        sealed = self._seal(session_id, "analysis", f"{index}:{attempt}", record)
         with self._transaction():
             self._db.table("analyses").upsert(
                 {
@@ -333,7 +317,7 @@ class SessionStore:
                     "idx": index,
                     "attempt": attempt,
                     "created_at": now,
-                    "sealed": self._sealer.seal(_dumps(record), context),
+                    "sealed": sealed,
                 },
                 pk=("session_id", "idx", "attempt"),
             )
@@ -346,14 +330,157 @@ class SessionStore:
         ).fetchone()
         if row is None:
             return None
-        context = _context(session_id, f"analysis:{index}:{attempt}")
-        data: dict[str, Any] = json.loads(self._sealer.open(row[0], context))
+        data: dict[str, Any] = json.loads(
+            self._open(session_id, "analysis", f"{index}:{attempt}", row[0])
+        )
         return data
 
     def open_session_ids(self) -> set[str]:
         """Ids of sessions that have not ended."""
         rows = self._query("SELECT id FROM sessions WHERE closed_at IS NULL").fetchall()
         return {row[0] for row in rows}
+
+    # -- keys ---------------------------------------------------------------------------------
+
+    def _key(self, session_id: str) -> SessionKey:
+        if session_id not in self._keys:
+            rows = self._query(
+                "SELECT recipient, key_id, wrapped FROM session_keys WHERE session_id = ?",
+                [session_id],
+            ).fetchall()
+            copies = [WrappedKey(*row) for row in rows]
+            self._keys[session_id] = self._keyring.unwrap(session_id, copies)
+        return self._keys[session_id]
+
+    def _seal(self, session_id: str, kind: str, record_id: str, data: dict[str, Any]) -> bytes:
+        return self._key(session_id).seal(kind, record_id, _dumps(data))
+
+    def _open(self, session_id: str, kind: str, record_id: str, sealed: bytes) -> bytes:
+        if sealed.startswith(LEGACY_FORMAT):
+            legacy = kind if not record_id else f"{kind}:{record_id}"
+            return self._legacy.open(sealed, f"session:{session_id}:{legacy}")
+        return self._key(session_id).open(kind, record_id, sealed)
+
+    def wrapped_keys(self, session_id: str) -> list[WrappedKey]:
+        """The stored copies of a session's data key (for sync, and for tests)."""
+        rows = self._query(
+            "SELECT recipient, key_id, wrapped FROM session_keys WHERE session_id = ?",
+            [session_id],
+        ).fetchall()
+        return [WrappedKey(*row) for row in rows]
+
+    def sealed_records(self, session_id: str) -> list[tuple[str, str, bytes]]:
+        """(kind, record id, ciphertext) of every sealed record of a session (sync, tests)."""
+        out = [
+            ("personal", "", r[0])
+            for r in self._query(
+                "SELECT personal FROM sessions WHERE id = ?", [session_id]
+            ).fetchall()
+        ]
+        for table, kind in (("answers", "answer"), ("analyses", "analysis")):
+            rows = self._query(
+                f"SELECT idx, attempt, sealed FROM {table} WHERE session_id = ?",  # noqa: S608
+                [session_id],
+            ).fetchall()
+            out += [(kind, f"{i}:{a}", blob) for i, a, blob in rows]
+        return out  # fmt: skip
+
+    # -- deletion -------------------------------------------------------------------------
+
+    def session_by_code(self, code: str) -> SessionRow | None:
+        """The session a receipt's code names, if it is still stored."""
+        row = self._query("SELECT id FROM sessions WHERE code = ?", [code.upper()]).fetchone()
+        return None if row is None else self.session(row[0])
+
+    def delete_session(self, session_id: str, *, actor: str, reason: str, now: float) -> None:
+        """Crypto-shred a session: its wrapped data keys, then its ciphertext, then leave a
+        tombstone (no personal data) for sync to carry to the server; audited.
+
+        The keys go in their own committed transaction first: if the process dies before the
+        rows are gone, what is left can no longer be decrypted, and the next purge finishes.
+        """
+        row = self.session(session_id)
+        self._keys.pop(session_id, None)
+        with self._transaction():
+            self._db.execute("DELETE FROM session_keys WHERE session_id = ?", [session_id])
+            self._db.table("tombstones").upsert(
+                {
+                    "session_id": session_id,
+                    "position_id": row.position_id,
+                    "reason": reason,
+                    "deleted_at": now,
+                },
+                pk="session_id",
+            )
+            self._append_audit(now, actor, "session_deleted", session_id, {"reason": reason})
+        with self._transaction():
+            self._db.execute("DELETE FROM sessions WHERE id = ?", [session_id])
+        self._checkpoint()
+
+    def expired_sessions(self, retention_days: int, now: float) -> list[str]:
+        """Closed sessions older than the retention period, and deleted ones left half-done."""
+        rows = self._query(
+            "SELECT id FROM sessions WHERE closed_at IS NOT NULL AND closed_at < ? "
+            "UNION SELECT session_id FROM tombstones WHERE session_id IN (SELECT id FROM sessions)",
+            [now - retention_days * 86_400.0],
+        ).fetchall()
+        return [row[0] for row in rows]
+
+    def tombstones(self) -> list[tuple[str, str, str, float]]:
+        """(session id, position id, reason, time) of every deleted session."""
+        return [tuple(r) for r in self._query(
+            "SELECT session_id, position_id, reason, deleted_at FROM tombstones "
+            "ORDER BY deleted_at").fetchall()]  # fmt: skip
+
+    def _checkpoint(self) -> None:
+        # Copies of deleted pages wait in the WAL until a checkpoint; TRUNCATE empties it.
+        with self._lock:
+            try:
+                self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            except sqlite3.DatabaseError as exc:
+                raise _storage_error(exc, self._path) from None
+
+    # -- audit ----------------------------------------------------------------------------
+
+    def audit(
+        self, actor: str, action: str, target: str, detail: dict[str, Any], now: float
+    ) -> None:
+        """Append an entry to the audit log (its own transaction)."""
+        with self._transaction():
+            self._append_audit(now, actor, action, target, detail)
+
+    def _append_audit(
+        self, now: float, actor: str, action: str, target: str, detail: dict[str, Any]
+    ) -> None:
+        if action not in audit.ACTIONS:
+            raise ValueError(f"unknown audit action {action!r}")
+        last = self._db.execute(
+            "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1"
+        ).fetchone()
+        seq, prev = (1, audit.GENESIS) if last is None else (last[0] + 1, last[1])
+        text = audit.detail_text(detail)
+        self._db.table("audit_log").insert(
+            {
+                "seq": seq,
+                "at": now,
+                "actor": actor,
+                "action": action,
+                "target": target,
+                "detail": text,
+                "prev_hash": prev,
+                "hash": audit.entry_hash(
+                    prev, seq=seq, at=now, actor=actor, action=action, target=target, detail=text
+                ),
+            }
+        )
+
+    def audit_entries(self) -> list[tuple[int, float, str, str, str, str, str, str]]:
+        """The audit log as stored, in order (see :func:`kiosk.vault.audit.verify`)."""
+        rows = self._query(
+            "SELECT seq, at, actor, action, target, detail, prev_hash, hash FROM audit_log "
+            "ORDER BY seq"
+        ).fetchall()
+        return [tuple(row) for row in rows]
 
 
 class _Rows:
@@ -367,10 +494,6 @@ class _Rows:
 
     def fetchall(self) -> list[Any]:
         return self._rows
-
-
-def _context(session_id: str, kind: str) -> str:
-    return f"session:{session_id}:{kind}"
 
 
 def _dumps(data: dict[str, Any]) -> bytes:

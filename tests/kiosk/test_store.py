@@ -13,6 +13,7 @@ from kiosk.engine import InterviewState, PlannedQuestion, Stage
 from kiosk.errors import ErrorKind, VaultError
 from kiosk.sealing import LocalSealer
 from kiosk.store import MIGRATIONS, SessionStore
+from kiosk.vault.keyring import Keyring
 
 ROOT = Path(__file__).resolve().parents[2]
 KEY = b"\x01" * 32
@@ -29,7 +30,7 @@ def state(session_id: str) -> InterviewState:
 
 
 def test_sessions_round_trip_and_the_personal_record_is_sealed(tmp_path: Path) -> None:
-    store = SessionStore(tmp_path / "kiosk.db", LocalSealer(KEY))
+    store = SessionStore(tmp_path / "kiosk.db", Keyring(KEY))
     store.create_session(state("s1"), "ABCD-EFGH", {"name": "王小明"}, 10.0)
     store.save_state(state("s1").evolve(stage=Stage.CONSENT), 11.0)
     assert store.open_session() == state("s1").evolve(stage=Stage.CONSENT)
@@ -43,7 +44,7 @@ def test_sessions_round_trip_and_the_personal_record_is_sealed(tmp_path: Path) -
 
 
 def test_a_sealed_record_moved_to_another_session_does_not_open(tmp_path: Path) -> None:
-    store = SessionStore(tmp_path / "kiosk.db", LocalSealer(KEY))
+    store = SessionStore(tmp_path / "kiosk.db", Keyring(KEY))
     store.create_session(state("s1"), "AAAA-AAAA", {"name": "one"}, 1.0)
     store.create_session(state("s2"), "BBBB-BBBB", {"name": "two"}, 2.0)
     store.close()
@@ -52,12 +53,12 @@ def test_a_sealed_record_moved_to_another_session_does_not_open(tmp_path: Path) 
             "UPDATE sessions SET personal = (SELECT personal FROM sessions WHERE id='s1') "
             "WHERE id = 's2'"
         )
-    store = SessionStore(tmp_path / "kiosk.db", LocalSealer(KEY))
+    store = SessionStore(tmp_path / "kiosk.db", Keyring(KEY))
     with pytest.raises(VaultError) as caught:
         store.personal("s2")
     assert caught.value.kind is ErrorKind.STORAGE_CORRUPT
     with pytest.raises(VaultError):
-        SessionStore(tmp_path / "kiosk.db", LocalSealer(b"\x02" * 32)).personal("s1")
+        SessionStore(tmp_path / "kiosk.db", Keyring(b"\x02" * 32)).personal("s1")
 
 
 def test_the_device_key_is_created_once_with_private_permissions(tmp_path: Path) -> None:
@@ -72,18 +73,18 @@ def test_a_corrupt_database_is_reported_not_crashed_on(tmp_path: Path) -> None:
     path = tmp_path / "kiosk.db"
     path.write_bytes(b"this is not a database at all" * 200)
     with pytest.raises(VaultError) as caught:
-        SessionStore(path, LocalSealer(KEY))
+        SessionStore(path, Keyring(KEY))
     assert caught.value.kind is ErrorKind.STORAGE_CORRUPT
     assert "corrupt" in str(caught.value)
 
 
 def test_a_database_from_a_newer_kiosk_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "kiosk.db"
-    SessionStore(path, LocalSealer(KEY)).close()
+    SessionStore(path, Keyring(KEY)).close()
     with sqlite3.connect(path) as conn:
         conn.execute(f"PRAGMA user_version = {len(MIGRATIONS) + 1}")
     with pytest.raises(VaultError, match="newer than this kiosk supports"):
-        SessionStore(path, LocalSealer(KEY))
+        SessionStore(path, Keyring(KEY))
 
 
 def test_the_demo_on_a_corrupt_database_says_so_in_one_line(tmp_path: Path) -> None:
