@@ -27,6 +27,8 @@ from kiosk.vault.keyring import Keyring
 from models.registry import ModelRegistry
 from models.vad import VoiceActivityDetector
 
+log = logging.getLogger(__name__)
+
 
 def camera_spec(config: KioskConfig) -> CameraSpec:
     """The hardware layer's description of the configured camera."""
@@ -156,6 +158,10 @@ def assemble(
         camera = camera or built_camera
         microphone = microphone or built_microphone
     store = open_store(config)
+    # The retention job: at every start (and, in the app, periodically).
+    purged = store.purge(config.retention_days, clock.now(), actor="system")
+    if purged:
+        log.info("deleted %d session(s) past the retention period", purged)
     banks = BankHolder(load_configured_bank(config))
     rec = config.recording
     recorder = AnswerRecorder(

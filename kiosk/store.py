@@ -426,6 +426,15 @@ class SessionStore:
         ).fetchall()
         return [row[0] for row in rows]
 
+    def purge(self, retention_days: int, now: float, *, actor: str) -> int:
+        """Delete every expired session; returns how many (audited as one ``purge`` entry)."""
+        expired = self.expired_sessions(retention_days, now)
+        for session_id in expired:
+            self.delete_session(session_id, actor=actor, reason="retention", now=now)
+        if expired:
+            self.audit(actor, "purge", "sessions", {"deleted": len(expired)}, now)
+        return len(expired)
+
     def tombstones(self) -> list[tuple[str, str, str, float]]:
         """(session id, position id, reason, time) of every deleted session."""
         return [tuple(r) for r in self._query(
