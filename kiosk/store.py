@@ -87,12 +87,27 @@ class SessionStore:
                 self._db.execute(f"PRAGMA user_version={number}")
 
     @contextmanager
+    def transaction(self) -> Iterator[sqlite_utils.Database]:
+        """One atomic write for modules that keep their own tables here (accounts, outbox):
+        everything done on the yielded database commits together or not at all."""
+        with self._transaction():
+            yield self._db
+
+    @contextmanager
     def _transaction(self) -> Iterator[None]:
         try:
             with self._lock, self._db.atomic():
                 yield
         except sqlite3.DatabaseError as exc:
             raise _storage_error(exc, self._path) from None
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        """Rows of a read, fetched under the store's lock."""
+        return self._query(sql, params).fetchall()
+
+    def session_key(self, session_id: str) -> SessionKey:
+        """The data key of a session this terminal may open (recording encrypts media with it)."""
+        return self._key(session_id)
 
     def _query(self, sql: str, params: Sequence[Any] = ()) -> _Rows:
         """Run a read; fetched under the lock so another thread's write cannot interleave."""
