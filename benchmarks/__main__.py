@@ -6,8 +6,9 @@
   JSON: the store's overhead over the fsync it must pay;
 - the replay microphone at fast pace, against decoding the same clip with PyAV in one call: the
   cost of block-wise delivery;
-- recording an answer at fast pace, against writing the same audio and frames straight to the
-  writers: the recorder's threading overhead.
+- recording an answer at fast pace (encrypted as it is written), against writing the same
+  audio and frames straight to plain WAV/AVI writers: the recorder's threading and
+  encryption overhead.
 
 Timings are medians of several repeats; ratios compare figures from this run only.
 """
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import shutil
 import sqlite3
 import statistics
 import tempfile
@@ -49,6 +51,7 @@ from kiosk.engine import (
 )
 from kiosk.recording import AnswerRecorder
 from kiosk.store import SessionStore
+from kiosk.vault.envelope import SessionKey
 from kiosk.vault.keyring import Keyring
 
 MEDIA = samples_dir() / "media"
@@ -158,8 +161,11 @@ def bench_recording(workdir: Path) -> tuple[float, float, float]:
     seconds = len(audio) / 16000
     frames = [camera.read() for _ in range(int(seconds * 10))]
 
+    key = SessionKey.generate("bench")
+
     def run_recorder() -> None:
-        recorder.start(workdir / "rec", 0, 1)
+        shutil.rmtree(workdir / "rec", ignore_errors=True)  # streams are created O_EXCL
+        recorder.start(workdir / "rec", 0, 1, key=key)
         mic.cue(CLIP)
         mic.clip_done.wait(timeout=60)
         recorder.stop()

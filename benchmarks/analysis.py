@@ -26,6 +26,7 @@ from kiosk.pipeline import AnalysisJob, AnswerAnalyzer, signals_from_record
 from kiosk.recording import AnswerRecorder
 from kiosk.scoring.fusion import score_interview
 from kiosk.scoring.policy import policy_for
+from kiosk.vault.envelope import SessionKey
 from models.registry import ModelRegistry
 from models.speech import SpeechRecognizer
 from models.vision import FaceAnalyzer
@@ -136,7 +137,8 @@ def bench_last_answer(
             recorder.audio_taps.append(live.on_audio)
             recorder.frame_taps.append(live.on_frame)
             live.begin((0, 1), "en")
-            recorder.start(Path(tmp) / "rec", 0, 1)
+            key = SessionKey.generate("b")
+            recorder.start(Path(tmp) / "rec", 0, 1, key=key)
             microphone.clip_done.wait(seconds + 30)
             time.sleep(0.3)  # the recorder notices the end of the clip
             start = time.perf_counter()
@@ -144,9 +146,8 @@ def bench_last_answer(
             handle = live.end((0, 1))
 
             def score(handle: LiveAnswer | None) -> dict[str, Any]:
-                job = AnalysisJob(
-                    "b", 0, 1, question.id, "en", recording.audio_path, recording.video_path, handle
-                )
+                paths = (recording.audio_path, recording.video_path)
+                job = AnalysisJob("b", 0, 1, question.id, "en", *paths, handle, key)
                 record = analyzer.analyze(job)
                 signals = signals_from_record(0, question, record, seconds=seconds, language="en")
                 policy = policy_for("standard", face_consent=True)

@@ -11,7 +11,7 @@ from hardware.media import AudioBlock, CameraInfo, Pace, VideoFrame
 from hardware.microphone import Microphone, SoundDeviceMicrophone, list_input_devices
 from hardware.replay import ReplayCamera, ReplayMicrophone, decode_audio
 from hardware.specs import CameraSpec, MicrophoneSpec, make_camera, make_microphone
-from hardware.writers import VideoFileWriter, WavWriter
+from hardware.writers import VideoFileWriter, WavWriter, decode_jpeg, encode_jpeg
 
 __all__ = [
     "AudioBlock",
@@ -29,6 +29,8 @@ __all__ = [
     "VideoFrame",
     "WavWriter",
     "decode_audio",
+    "decode_jpeg",
+    "encode_jpeg",
     "fit_frame",
     "list_input_devices",
     "make_camera",

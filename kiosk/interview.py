@@ -213,6 +213,7 @@ class InterviewRunner:
                 recording.audio_path,
                 video,
                 live,
+                self._store.session_key(session_id),
             )
         )
 
@@ -329,7 +330,8 @@ class InterviewRunner:
             live.begin((effect.index, effect.attempt), new.language)
             self._live_key = (effect.index, effect.attempt)
         workdir = self._scratch_root / _sid(new)
-        self._recorder.start(workdir, effect.index, effect.attempt, effect.practice)
+        key = self._store.session_key(_sid(new))
+        self._recorder.start(workdir, effect.index, effect.attempt, effect.practice, key=key)
 
     def _stop_recording(self, effect: StopRecording, previous: InterviewState) -> None:
         if not self._recorder.recording:

@@ -17,24 +17,30 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import numpy as np
+import numpy.typing as npt
 
 from hardware import decode_audio
 from kiosk.analysis import ContentAnalysis, TimedText, TimedToken, analyze_content
 from kiosk.bank import Question
 from kiosk.errors import KioskError
 from kiosk.live import LiveAnswer
+from kiosk.recording import recording_id
 from kiosk.scoring.delivery import DeliveryScore, visual_delivery, voice_delivery
 from kiosk.scoring.fusion import AnswerSignals
 from kiosk.scoring.integrity import AnswerObservations
 from kiosk.store import SessionStore
+from kiosk.vault.envelope import SessionKey
+from kiosk.vault.media import read_audio, read_frames
 from models.registry import ModelRegistry
 from models.speech import SpeechRecognizer
 from models.vad import VoiceActivityDetector
-from models.vision import FaceAnalyzer, analyze_video, summarize
+from models.vision import FaceAnalyzer, analyze_frames, analyze_video, summarize
 from models.voice import analyze_voice
 
 log = logging.getLogger(__name__)
@@ -55,6 +61,21 @@ class AnalysisJob:
     video_path: Path | None
     #: What live analysis measured while the answer was recorded (None: analyse the files).
     live: LiveAnswer | None = None
+    #: The session's data key when the files are the kiosk's encrypted recordings; None for
+    #: plain media files (``kiosk analyze``, benchmarks).
+    key: SessionKey | None = None
+
+    def read_audio(self) -> npt.NDArray[np.float32]:
+        """The answer's samples at 16 kHz, decrypted or decoded in memory."""
+        if self.key is None:
+            return decode_audio(self.audio_path, 16_000)
+        return read_audio(self.audio_path, self.key, recording_id(self.index, self.attempt))
+
+    def read_frames(self) -> Iterable[tuple[float, npt.NDArray[np.uint8]]] | None:
+        """The recorded frames (None for a plain video file: analyse it by path)."""
+        if self.key is None or self.video_path is None:
+            return None
+        return read_frames(self.video_path, self.key, recording_id(self.index, self.attempt))
 
 
 #: How long the worker waits for live analysis to finish an answer before analysing its files.
@@ -90,7 +111,7 @@ class AnswerAnalyzer:
 
     def analyze(self, job: AnalysisJob) -> dict[str, Any]:
         """The analysis record of one answer (JSON-ready; sealed by the store)."""
-        audio = decode_audio(job.audio_path, 16_000)
+        audio = job.read_audio()
         seconds = len(audio) / 16_000
         live = job.live.result(LIVE_RESULT_TIMEOUT) if job.live is not None else None
         if live is not None and abs(live.transcript.duration - seconds) > 0.5:
@@ -136,9 +157,15 @@ class AnswerAnalyzer:
             else:
                 if self._faces is None:
                     self._faces = FaceAnalyzer()
-                video = analyze_video(
-                    job.video_path, sample_fps=self._vision_fps, analyzer=self._faces
-                )
+                frames = job.read_frames()
+                if frames is None:
+                    video = analyze_video(
+                        job.video_path, sample_fps=self._vision_fps, analyzer=self._faces
+                    )
+                else:
+                    video = analyze_frames(
+                        frames, sample_fps=self._vision_fps, analyzer=self._faces
+                    )
             record["video"] = _measures(video.measures())
             record["video_timeline"] = [dataclasses.asdict(row) for row in video.timeline()]
             record["models"]["vision"] = "mediapipe-0.10.21 face-detection-full+face-mesh+pose"

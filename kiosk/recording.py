@@ -1,11 +1,12 @@
-"""Recording one answer: audio (16 kHz mono WAV) and video (MJPG AVI) on worker threads.
+"""Recording one answer: audio (16 kHz PCM) and video (JPEG frames) on worker threads, each
+encrypted as it is written (:mod:`kiosk.vault.media`): no plaintext media file ever exists.
 
 The audio thread reads the microphone and is the media clock; the video thread writes one frame
 per 1/fps of *audio* time. With real devices both advance in real time; with replay devices at
 ``fast`` pace the video still matches the audio's length instead of racing ahead.
 
-Files are written to the session's private scratch directory and live only until the session
-closes (the vault will replace them with encrypted streams). A device that stops delivering is
+The encrypted streams are written to the session's private scratch directory and live only
+until the session closes. A device that stops delivering is
 reported through ``on_device_lost`` from the worker thread; the runner turns that into a
 ``DeviceLost`` event.
 """
@@ -21,8 +22,10 @@ from pathlib import Path
 
 import numpy as np
 
-from hardware import AudioBlock, Camera, Microphone, VideoFileWriter, VideoFrame, WavWriter
+from hardware import AudioBlock, Camera, Microphone, VideoFrame
 from kiosk.errors import DeviceLostError, HardwareError
+from kiosk.vault.envelope import SessionKey
+from kiosk.vault.media import EncryptedAudioWriter, EncryptedVideoWriter
 
 log = logging.getLogger(__name__)
 
@@ -48,11 +51,21 @@ class AnswerRecording:
     voiced_ratio: float  # share of 100 ms blocks at or above VOICED_DBFS
     complete: bool  # False if a device was lost while recording
 
+    @property
+    def recording_id(self) -> str:
+        """The attempt's name, which its encrypted streams are bound to."""
+        return recording_id(self.index, self.attempt, self.practice)
+
+
+def recording_id(index: int, attempt: int, practice: bool = False) -> str:
+    """An attempt's name: ``q03-a1`` (the practice question: ``practice00-a1``)."""
+    return f"{'practice' if practice else 'q'}{index:02d}-a{attempt}"
+
 
 def recording_paths(workdir: Path, index: int, attempt: int, practice: bool) -> tuple[Path, Path]:
-    """Where an attempt's audio and video live."""
-    stem = f"{'practice' if practice else 'q'}{index:02d}-a{attempt}"
-    return workdir / f"{stem}.wav", workdir / f"{stem}.avi"
+    """Where an attempt's encrypted audio and video streams live."""
+    stem = recording_id(index, attempt, practice)
+    return workdir / f"{stem}.audio.enc", workdir / f"{stem}.video.enc"
 
 
 class AnswerRecorder:
@@ -104,14 +117,26 @@ class AnswerRecorder:
         with self._cond:
             return self._samples / SAMPLE_RATE
 
-    def start(self, workdir: Path, index: int, attempt: int, practice: bool = False) -> None:
-        """Begin recording an attempt into ``workdir``."""
+    def start(
+        self, workdir: Path, index: int, attempt: int, practice: bool = False, *, key: SessionKey
+    ) -> None:
+        """Begin recording an attempt into ``workdir``, encrypted under the session's ``key``."""
         if self._active is not None:
             raise HardwareError("a recording is already running")
         workdir.mkdir(parents=True, exist_ok=True, mode=0o700)
         audio_path, video_path = recording_paths(workdir, index, attempt, practice)
-        wav = WavWriter(audio_path, SAMPLE_RATE)
-        video = VideoFileWriter(video_path, fps=self._video_fps, size=self._video_size)
+        name = recording_id(index, attempt, practice)
+        # Files of this very attempt can only be the remains of a process killed while it was
+        # recording (a kept attempt is never recorded again): they are incomplete; replace them.
+        audio_path.unlink(missing_ok=True)
+        video_path.unlink(missing_ok=True)
+        wav = EncryptedAudioWriter(audio_path, key, name)
+        try:
+            video = EncryptedVideoWriter(video_path, key, name, self._video_size)
+        except HardwareError:
+            wav.close()
+            audio_path.unlink(missing_ok=True)
+            raise
         self._active = (index, attempt, practice)
         self._paths = (audio_path, video_path)
         self._samples = self._frames = self._voiced_blocks = self._blocks = 0
@@ -159,7 +184,7 @@ class AnswerRecorder:
             complete=self._lost is None,
         )
 
-    def _audio_loop(self, wav: WavWriter) -> None:
+    def _audio_loop(self, wav: EncryptedAudioWriter) -> None:
         try:
             with wav:
                 while not self._stop.is_set():
@@ -190,7 +215,7 @@ class AnswerRecorder:
                 self._voiced_power += power
             self._cond.notify_all()
 
-    def _video_loop(self, video: VideoFileWriter) -> None:
+    def _video_loop(self, video: EncryptedVideoWriter) -> None:
         try:
             with video:
                 while True:
@@ -205,9 +230,10 @@ class AnswerRecorder:
                     frame = self._camera.read(timeout=2.0)
                     if frame is None:
                         return
-                    video.write(frame)
                     with self._cond:
                         media_time = self._frames / self._video_fps
+                    video.write(frame, media_time)
+                    with self._cond:
                         self._frames += 1
                     for tap in self.frame_taps:
                         tap(frame, media_time)

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +73,7 @@ __all__ = [
     "Spans",
     "VideoFeatures",
     "VisionBin",
+    "analyze_frames",
     "analyze_video",
     "head_angles",
     "summarize",
@@ -348,3 +350,32 @@ def analyze_video(
     if not frames:
         raise ModelError(f"video {path} has no decodable frames", kind=ErrorKind.MEDIA_INVALID)
     return summarize(frames, fps / every)
+
+
+def analyze_frames(
+    frames: Iterable[tuple[float, npt.NDArray[np.uint8]]],
+    sample_fps: float = 10,
+    analyzer: FaceAnalyzer | None = None,
+) -> VideoFeatures:
+    """Analyse timestamped frames (seconds into the answer, BGR image) at most ``sample_fps``
+    per second: a recording decrypted in memory, frame by frame, never written out. Otherwise
+    as :func:`analyze_video`."""
+    owned = analyzer is None
+    active = FaceAnalyzer() if analyzer is None else analyzer
+    active.reset()
+    analysed: list[FrameFeatures] = []
+    due = -math.inf
+    try:
+        for timestamp, image in frames:
+            # A small tolerance: timestamps are index / fps and may round just under the mark.
+            if timestamp + 1e-6 >= due:
+                analysed.append(active.analyze(image, timestamp))
+                due = max(due, timestamp) + 1.0 / sample_fps
+    finally:
+        if owned:
+            active.close()
+    if not analysed:
+        raise ModelError("the recording has no frames", kind=ErrorKind.MEDIA_INVALID)
+    steps = np.diff([f.timestamp for f in analysed])
+    fps = 1.0 / float(np.median(steps)) if len(steps) else sample_fps
+    return summarize(analysed, fps)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import time
-import wave
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -32,6 +31,7 @@ from kiosk.engine import (
 from kiosk.errors import ErrorKind, VaultError
 from kiosk.interview import FinishedInterview
 from kiosk.recording import recording_paths
+from kiosk.vault.media import read_audio, read_frames
 from tests.hardware.mjpeg import MjpegServer
 
 CANARY_NAME = "Zebulon Quaxley-Fernsby"
@@ -102,11 +102,6 @@ def terminal(tmp_path: Path) -> Iterator[Terminal]:
     t.close()
 
 
-def read_wav(path: Path) -> np.ndarray:
-    with wave.open(str(path), "rb") as handle:
-        return np.frombuffer(handle.readframes(handle.getnframes()), dtype=np.int16)
-
-
 def test_an_answer_records_the_spoken_clip_exactly_and_video_to_match(terminal: Terminal) -> None:
     terminal.to_first_question()
     runner = terminal.runner
@@ -115,8 +110,12 @@ def test_an_answer_records_the_spoken_clip_exactly_and_video_to_match(terminal: 
     assert runner.state.stage is Stage.REVIEW
     (recording,) = runner.recordings()
     assert recording.complete and recording.audio_path.exists() and recording.video_path.exists()
-    recorded = read_wav(recording.audio_path).astype(np.float32) / 32768
+    key = terminal.kiosk.store.session_key(str(runner.state.session_id))
+    recorded = read_audio(recording.audio_path, key, recording.recording_id)
     clip = decode_audio(CLIP, 16000)
+    # Encrypted on disk: the raw file does not hold the samples.
+    pcm = (clip[16_000:16_400] * 32768).round().astype("<i2").tobytes()
+    assert pcm not in recording.audio_path.read_bytes()
     # The clip appears whole and unaltered (bar 16-bit quantisation) inside the recording.
     peak = int(np.argmax(np.abs(clip)))
     candidates = np.flatnonzero(np.abs(recorded - clip[peak]) < 1e-4) - peak
@@ -124,6 +123,10 @@ def test_an_answer_records_the_spoken_clip_exactly_and_video_to_match(terminal: 
     assert any(np.max(np.abs(recorded[o : o + len(clip)] - clip)) < 2 / 32768 for o in offsets)
     assert recording.seconds == pytest.approx(len(recorded) / 16000)
     assert abs(recording.frames - recording.seconds * 10) <= 1
+    frames = list(read_frames(recording.video_path, key, recording.recording_id))
+    assert len(frames) == recording.frames
+    assert [t for t, _ in frames] == pytest.approx([i / 10 for i in range(len(frames))])
+    assert frames[0][1].shape == (240, 320, 3)
     assert recording.voiced_ratio > 0.3
 
 

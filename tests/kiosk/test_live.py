@@ -15,6 +15,7 @@ from kiosk.errors import ModelError
 from kiosk.live import CHUNK_MAX_SECONDS, CHUNK_MIN_SECONDS, LiveAnalysis, _Chunker
 from kiosk.pipeline import AnalysisJob, AnswerAnalyzer
 from kiosk.recording import AnswerRecorder
+from kiosk.vault.envelope import SessionKey
 from models.registry import ModelRegistry
 from models.speech import SpeechRecognizer
 
@@ -78,12 +79,14 @@ def record_live(
         recorder.audio_taps.append(live.on_audio)
         recorder.frame_taps.append(live.on_frame)
         live.begin((0, 1), "en")
-        recorder.start(tmp_path / "rec", 0, 1)
+        key = SessionKey.generate("s")
+        recorder.start(tmp_path / "rec", 0, 1, key=key)
         assert microphone.clip_done.wait(60)
         recording = recorder.stop()
         handle = live.end((0, 1))
     assert recording.complete
-    job = AnalysisJob("s", 0, 1, CLIPS[0], "en", recording.audio_path, recording.video_path, handle)
+    paths = (recording.audio_path, recording.video_path)
+    job = AnalysisJob("s", 0, 1, CLIPS[0], "en", *paths, handle, key)
     return job, dataclasses.replace(job, live=None)
 
 
