@@ -24,6 +24,7 @@ from kiosk.app import Kiosk, assemble
 from kiosk.bank import CandidateProfile, QuestionBank
 from kiosk.clock import Clock, ManualClock, SystemClock
 from kiosk.config import KioskConfig, Pace
+from kiosk.consent import current_notice
 from kiosk.devicecheck import check_devices
 from kiosk.engine import (
     Choose,
@@ -44,7 +45,6 @@ from kiosk.interview import FinishedInterview
 from kiosk.report import ReportFiles, build_report, write_report
 
 #: The consent notice version the demo candidate agrees to (the vault ships the notices).
-NOTICE_VERSION = "2026-11-v1"
 
 
 def samples_dir() -> Path:
@@ -190,7 +190,11 @@ class DemoActor:
         if stage is Stage.GREETING:
             runner.dispatch(Proceed())
         elif stage is Stage.CONSENT:
-            runner.dispatch(GiveConsent(NOTICE_VERSION, face_analysis=True))
+            config = self._kiosk.config
+            notice = current_notice(
+                retention_days=config.retention_days, policy_profile=config.policy_profile
+            )
+            runner.dispatch(GiveConsent(notice.version, face_analysis=True))
         elif stage is Stage.DEVICE_CHECK:
             self._device_check()
         elif stage in (Stage.PREP, Stage.PRACTICE_PREP):

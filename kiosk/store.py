@@ -72,6 +72,12 @@ class SessionStore:
         except sqlite3.DatabaseError as exc:
             raise _storage_error(exc, path) from None
 
+    @property
+    def keyring(self) -> Keyring:
+        """The keys this store wraps session data keys with; staff login unlocks its review
+        key (:mod:`kiosk.vault.accounts`), so both must share this one object."""
+        return self._keyring
+
     def _migrate(self) -> None:
         version = int(self._db.execute("PRAGMA user_version").fetchone()[0])
         if version > len(MIGRATIONS):
@@ -190,7 +196,12 @@ class SessionStore:
                 "WHERE id = ? AND closed_at IS NULL",
                 [outcome, now, now, session_id],
             )
-            if not self._keyring.local_only:
+            if outcome == "declined":
+                # Declining records that fact and nothing else: the check-in's personal record
+                # goes, and with the keys gone nothing of the session can be read again.
+                self._db.execute("UPDATE sessions SET personal = x'' WHERE id = ?", [session_id])
+                self._db.execute("DELETE FROM session_keys WHERE session_id = ?", [session_id])
+            elif not self._keyring.local_only:
                 self._db.execute(
                     "DELETE FROM session_keys WHERE session_id = ? AND recipient = ?",
                     [session_id, DEVICE],
@@ -236,6 +247,8 @@ class SessionStore:
         row = self._query("SELECT personal FROM sessions WHERE id = ?", [session_id]).fetchone()
         if row is None:
             raise VaultError(f"no session {session_id}", kind=ErrorKind.INVALID_INPUT)
+        if not row[0]:
+            return {}  # declined: nothing was kept
         data: dict[str, Any] = json.loads(self._open(session_id, "personal", "", row[0]))
         return data
 

@@ -15,7 +15,8 @@ from kiosk.app import Kiosk, assemble
 from kiosk.bank import CandidateProfile
 from kiosk.clock import ManualClock, SystemClock
 from kiosk.config import KioskConfig, load_config
-from kiosk.demo import NOTICE_VERSION, samples_dir
+from kiosk.consent import current_notice
+from kiosk.demo import samples_dir
 from kiosk.engine import (
     Continue,
     DeviceCheckPassed,
@@ -38,6 +39,8 @@ CANARY_NAME = "Zebulon Quaxley-Fernsby"
 PROFILE = CandidateProfile(experience_tags=("sales",), fresh_graduate=True)
 MEDIA = samples_dir() / "media"
 CLIP = MEDIA / "mic_check.ogg"  # ~2 s of speech
+
+NOTICE_VERSION = current_notice(retention_days=180, policy_profile="standard").version
 
 
 def config_for(tmp_path: Path, **recording: int) -> KioskConfig:

@@ -12,13 +12,16 @@ from kiosk.app import assemble
 from kiosk.bank import CandidateProfile
 from kiosk.clock import ManualClock
 from kiosk.config import load_config
-from kiosk.demo import NOTICE_VERSION, samples_dir
+from kiosk.consent import current_notice
+from kiosk.demo import samples_dir
 from kiosk.engine import DeviceCheckPassed, FinishAnswer, GiveConsent, Proceed, Stage, StartAnswer
 from kiosk.monitor import AnswerMonitor
 from models.registry import ModelRegistry
 from models.vad import VoiceActivityDetector
 
 MEDIA = samples_dir() / "media"
+
+NOTICE_VERSION = current_notice(retention_days=180, policy_profile="standard").version
 
 
 def blocks(audio: np.ndarray, size: int = 1600) -> list[AudioBlock]:
