@@ -17,6 +17,7 @@ from kiosk.bank import BankHolder, QuestionBank, load_bank, load_sample_bank
 from kiosk.clock import Clock
 from kiosk.config import KioskConfig
 from kiosk.engine import EngineSettings, FinishAnswer
+from kiosk.errors import VaultError
 from kiosk.interview import AnalysisSetup, FinishedInterview, InterviewRunner
 from kiosk.live import LiveAnalysis
 from kiosk.monitor import AnswerMonitor
@@ -119,7 +120,14 @@ def build_analysis(
 def open_store(config: KioskConfig) -> SessionStore:
     """The session store in the data directory, with the local sealing key."""
     config.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    return SessionStore(config.database_path, Keyring.load(config.data_dir / "keys"))
+    store = SessionStore(config.database_path, Keyring.load(config.data_dir / "keys"))
+    try:
+        # At every start: a damaged page is reported before an interview is taken on it.
+        store.check_integrity()
+    except VaultError:
+        store.close()
+        raise
+    return store
 
 
 @dataclass(frozen=True, slots=True)

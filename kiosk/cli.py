@@ -166,7 +166,7 @@ def _run(args: argparse.Namespace, config: KioskConfig) -> int:
         return EXIT_OK
     if args.command in ("models", "analyze", "score-text"):
         return cli_tools.run(args, config)
-    if args.command in ("purge", "delete", "audit"):
+    if args.command in ("purge", "delete", "audit", "users"):
         return cli_vault.run(args, config)
     return _demo(args, config)
 

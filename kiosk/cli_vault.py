@@ -1,13 +1,15 @@
-"""``kiosk purge``, ``kiosk delete`` and ``kiosk audit verify``: the vault's commands for IT staff.
+"""``kiosk purge``, ``delete``, ``audit verify`` and ``users``: the vault's commands for IT staff.
 
 They act on the terminal's own data directory and are audited (the actor is ``local-admin``:
 whoever has a shell on the terminal). Deletion is crypto-shredding; see
-:meth:`kiosk.store.SessionStore.delete_session`.
+:meth:`kiosk.store.SessionStore.delete_session`. Accounts: :mod:`kiosk.vault.accounts`.
 """
 
 from __future__ import annotations
 
 import argparse
+import getpass
+import sys
 import time
 from typing import Any
 
@@ -16,6 +18,8 @@ from kiosk.config import KioskConfig
 from kiosk.errors import ErrorKind, VaultError
 from kiosk.store import SessionStore
 from kiosk.vault import audit
+from kiosk.vault.accounts import Accounts
+from kiosk.vault.roles import Role
 
 LOCAL_ADMIN = "local-admin"
 
@@ -45,16 +49,60 @@ def add_commands(commands: Any) -> None:
         metavar="SEQ:HASH",
         help="an entry known elsewhere (the HR server's last receipt) that must be in the chain",
     )
+    _add_users_command(commands)
+
+
+def _add_users_command(commands: Any) -> None:
+    users = commands.add_parser("users", help="staff accounts: add, list, unlock")
+    actions = users.add_subparsers(dest="users_action", metavar="ACTION", required=True)
+    add = actions.add_parser(
+        "add",
+        help="add a staff account (local-only mode; otherwise accounts come from the ERP)",
+        description="Adds an account with a PIN (asked twice) and prints, once, the TOTP "
+        "setup URI for an authenticator app and a badge token to print as a QR code; neither "
+        "is stored in the clear. The first recruiter or department head creates the "
+        "terminal's review key; later ones need an existing recruiter's PIN to copy it.",
+    )
+    add.add_argument("user", metavar="USER", help="user id: 3-32 of a-z, 0-9, '.', '_', '-'")
+    add.add_argument("--role", required=True, choices=[role.value for role in Role])
+    add.add_argument(
+        "--department",
+        action="append",
+        default=[],
+        metavar="D",
+        help="a department whose positions a department head may see (repeat for more)",
+    )
+    add.add_argument(
+        "--existing-recruiter",
+        metavar="USER",
+        help="a recruiter or department head whose PIN unlocks the review key, to copy it for "
+        "the new account (their PIN is asked for, or read from standard input after the new PIN)",
+    )
+    add.add_argument(
+        "--pin-stdin",
+        action="store_true",
+        help="read the PIN (then the existing recruiter's) from standard input, one per line, "
+        "instead of asking: for scripted provisioning",
+    )
+    actions.add_parser("list", help="list the accounts and whether they are locked")
+    unlock = actions.add_parser("unlock", help="lift a lock after too many failed logins")
+    unlock.add_argument("user", metavar="USER")
 
 
 def run(args: argparse.Namespace, config: KioskConfig) -> int:
     """Run one of this module's commands; returns the exit code."""
     store = open_store(config)
     try:
+        # Damage first: a corrupt page must not read as an empty or intact log.
+        store.check_integrity()
         if args.command == "purge":
             return _purge(store, config, dry_run=args.dry_run)
         if args.command == "delete":
             return _delete(store, args.session, args.reason)
+        if args.command == "users":
+            # The same keys folder open_store loaded the store's keyring from.
+            accounts = Accounts(store, store.keyring, config.data_dir / "keys", time.time)
+            return _users(accounts, args)
         return _verify(store, args.head)
     finally:
         store.close()
@@ -105,3 +153,61 @@ def _verify(store: SessionStore, head_text: str | None) -> int:
     last = f"{entries[-1][0]}:{entries[-1][7]}" if entries else "0:" + audit.GENESIS
     print(f"audit log intact: {len(entries)} entries; head {last}")
     return 0
+
+
+def _users(accounts: Accounts, args: argparse.Namespace) -> int:
+    if args.users_action == "list":
+        print(f"{'USER':<32}  {'ROLE':<15}  {'LOCKED':<6}  DEPARTMENTS")
+        for user in accounts.users():
+            locked = "yes" if user.locked else "no"
+            departments = ", ".join(user.departments) or "-"
+            print(f"{user.user_id:<32}  {user.role.value:<15}  {locked:<6}  {departments}")
+        return 0
+    if args.users_action == "unlock":
+        accounts.unlock(args.user, actor=LOCAL_ADMIN)
+        print(f"unlocked {args.user}: its failed logins are forgotten")
+        return 0
+    pin = _read_pin(f"PIN for {args.user}: ", from_stdin=args.pin_stdin, confirm=True)
+    existing_pin = None
+    if args.existing_recruiter:
+        prompt = f"PIN of {args.existing_recruiter}: "
+        existing_pin = _read_pin(prompt, from_stdin=args.pin_stdin, confirm=False)
+    added = accounts.add_user(
+        args.user,
+        Role(args.role),
+        pin,
+        args.department,
+        actor=LOCAL_ADMIN,
+        existing_recruiter=args.existing_recruiter,
+        existing_pin=existing_pin,
+    )
+    print(f"added {added.user_id} ({added.role.value})")
+    print("shown this once only (the kiosk keeps neither in the clear):")
+    print(f"  authenticator app (show as a QR code or type in): {added.provisioning_uri}")
+    print(f"  badge token (print as the badge's QR code):       {added.badge_token}")
+    if added.created_review_key:
+        print(
+            f"created the review key {added.created_review_key}: sessions started from now on "
+            "can be read here after a recruiter logs in; earlier ones stay device-only"
+        )
+    return 0
+
+
+def _read_pin(prompt: str, *, from_stdin: bool, confirm: bool) -> str:
+    """A PIN from standard input (one line) or typed twice without echo; never printed."""
+    if from_stdin:
+        line = sys.stdin.readline()
+        if not line.strip():
+            raise VaultError("no PIN on standard input", kind=ErrorKind.INVALID_INPUT)
+        return line.rstrip("\r\n")
+    try:
+        pin = getpass.getpass(prompt)
+        if confirm and getpass.getpass("the same PIN again: ") != pin:
+            raise VaultError(
+                "the two PINs differ; nothing was changed", kind=ErrorKind.INVALID_INPUT
+            )
+    except EOFError:
+        raise VaultError(
+            "no PIN typed; nothing was changed", kind=ErrorKind.INVALID_INPUT
+        ) from None
+    return pin

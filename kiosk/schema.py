@@ -77,4 +77,30 @@ MIGRATIONS: tuple[str, ...] = (
         hash TEXT NOT NULL
     );
     """,
+    # v4: staff accounts (kiosk.vault.accounts). Secrets only as hashes or ciphertexts: the PIN
+    # as argon2id, the TOTP secret sealed under the device key, the badge token as SHA-256, and
+    # the terminal's review private key encrypted under each recruiter's PIN-derived key.
+    """
+    CREATE TABLE users (
+        user_id TEXT PRIMARY KEY,
+        role TEXT NOT NULL CHECK (role IN ('recruiter', 'department_head', 'it_admin')),
+        departments TEXT NOT NULL DEFAULT '[]',
+        pin_hash TEXT NOT NULL,
+        totp_sealed BLOB NOT NULL,
+        badge_hash TEXT,
+        failures INTEGER NOT NULL DEFAULT 0,
+        locked_until REAL NOT NULL DEFAULT 0,
+        hard_locked INTEGER NOT NULL DEFAULT 0,
+        last_totp_step INTEGER,
+        source TEXT NOT NULL CHECK (source IN ('local', 'erp')),
+        created_at REAL NOT NULL,
+        disabled INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE review_key_copies (
+        user_id TEXT PRIMARY KEY REFERENCES users (user_id) ON DELETE CASCADE,
+        salt BLOB NOT NULL,
+        kdf_params TEXT NOT NULL,
+        sealed_private BLOB NOT NULL
+    );
+    """,
 )

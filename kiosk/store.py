@@ -111,6 +111,12 @@ class SessionStore:
         """Rows of a read, fetched under the store's lock."""
         return self._query(sql, params).fetchall()
 
+    def forget_closed_keys(self) -> None:
+        """Drop the data keys of closed sessions from memory (at logout: what a recruiter's
+        review key opened must not stay readable after they leave)."""
+        still_open = self.open_session_ids()
+        self._keys = {sid: key for sid, key in self._keys.items() if sid in still_open}
+
     def session_key(self, session_id: str) -> SessionKey:
         """The data key of a session this terminal may open (recording encrypts media with it)."""
         return self._key(session_id)
@@ -201,10 +207,13 @@ class SessionStore:
                 # goes, and with the keys gone nothing of the session can be read again.
                 self._db.execute("UPDATE sessions SET personal = x'' WHERE id = ?", [session_id])
                 self._db.execute("DELETE FROM session_keys WHERE session_id = ?", [session_id])
-            elif not self._keyring.local_only:
+            else:
+                # Only when someone else holds a copy: a session opened before the first
+                # recruiter or the enrolment has nothing but its device copy, and keeps it.
                 self._db.execute(
-                    "DELETE FROM session_keys WHERE session_id = ? AND recipient = ?",
-                    [session_id, DEVICE],
+                    "DELETE FROM session_keys WHERE session_id = ? AND recipient = ? AND EXISTS "
+                    "(SELECT 1 FROM session_keys WHERE session_id = ? AND recipient != ?)",
+                    [session_id, DEVICE, session_id, DEVICE],
                 )
         self._keys.pop(session_id, None)
 

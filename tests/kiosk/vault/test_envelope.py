@@ -228,3 +228,15 @@ def test_a_cut_off_tail_is_detected_against_a_head_known_elsewhere(tmp_path: Pat
     remaining = SessionStore(path, Keyring(DEVICE_KEY)).audit_entries()
     assert audit.verify(remaining) == []  # a shorter chain is still a chain ...
     assert audit.verify(remaining, head=head)  # ... but not one holding the known head
+
+
+def test_a_session_older_than_the_review_key_keeps_its_only_copy(tmp_path: Path) -> None:
+    keyring = Keyring(DEVICE_KEY)
+    store = SessionStore(tmp_path / "kiosk.db", keyring)
+    fill(store, "s1")
+    keyring.review_key = new_key_pair()[1]  # the first recruiter is added mid-session
+    store.close_session("s1", "completed", 5.0)
+    assert {c.recipient for c in store.wrapped_keys("s1")} == {DEVICE}
+    assert SessionStore(tmp_path / "kiosk.db", Keyring(DEVICE_KEY)).personal("s1") == {
+        "name": CANARY
+    }
