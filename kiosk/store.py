@@ -9,6 +9,7 @@ process finds exactly the last state it reached.
 from __future__ import annotations
 
 import json
+import shutil
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
@@ -548,8 +549,29 @@ def _dumps(data: dict[str, Any]) -> bytes:
 
 def _storage_error(exc: sqlite3.DatabaseError, path: Path) -> VaultError:
     text = str(exc).lower()
-    if "full" in text:
-        return VaultError(f"{path}: disk full", kind=ErrorKind.DISK_FULL)
+    # SQLite reports a full disk as SQLITE_FULL, but when it cannot even create the -shm file
+    # it says "disk I/O error" (SQLITE_IOERR_SHMSIZE): ask the file system which it was.
+    code = getattr(exc, "sqlite_errorcode", 0) & 0xFF  # the primary code (Python >= 3.11)
+    if (
+        "full" in text
+        or code == _SQLITE_FULL
+        or (("i/o" in text or code == _SQLITE_IOERR) and _free_bytes(path) < _NEARLY_FULL)
+    ):
+        free = _free_bytes(path) // 2**20
+        return VaultError(f"{path}: disk full ({free} MB free)", kind=ErrorKind.DISK_FULL)
     if "malformed" in text or "not a database" in text:
         return VaultError(f"{path}: database is corrupt ({exc})", kind=ErrorKind.STORAGE_CORRUPT)
     return VaultError(f"{path}: database error ({exc})")
+
+
+# SQLite's primary result codes (fixed by its C API; the sqlite3 constants need Python 3.11).
+_SQLITE_IOERR, _SQLITE_FULL = 10, 13
+#: Below this much free space an I/O error of the database counts as a full disk.
+_NEARLY_FULL = 2**20
+
+
+def _free_bytes(path: Path) -> int:
+    try:
+        return shutil.disk_usage(path.parent).free
+    except OSError:
+        return _NEARLY_FULL  # unknown: do not claim the disk is full
