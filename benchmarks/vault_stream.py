@@ -21,9 +21,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Protocol
 
+from kiosk.vault.media import FrameRecordWriter
 from kiosk.vault.stream import (
     DEFAULT_CHUNK_SIZE,
-    FrameRecordWriter,
     StreamReader,
     StreamWriter,
     encrypted_size,

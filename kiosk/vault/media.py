@@ -9,7 +9,8 @@ file on the way in or out: readers return samples and frames in memory.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import struct
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -18,9 +19,12 @@ import numpy.typing as npt
 from hardware import AudioBlock, VideoFrame, decode_jpeg, encode_jpeg, fit_frame
 from kiosk.errors import ErrorKind, HardwareError, KioskError, VaultError
 from kiosk.vault.envelope import SessionKey
-from kiosk.vault.stream import FrameRecordWriter, StreamReader, StreamWriter, iter_frame_records
+from kiosk.vault.stream import StreamReader, StreamWriter
 
 SAMPLE_RATE = 16_000
+# A frame record: timestamp (float64 seconds) || length (uint32) || JPEG bytes, big-endian.
+_FRAME = struct.Struct(">dI")
+_MAX_FRAME = (1 << 32) - 1
 AUDIO = "audio"
 VIDEO = "video"
 
@@ -28,6 +32,61 @@ VIDEO = "video"
 def media_context(session_id: str, kind: str, recording_id: str) -> bytes:
     """What a recording stream is bound to (hashed into its header and every chunk)."""
     return f"session={session_id};kind={kind};id={recording_id};v1".encode()
+
+
+class FrameRecordWriter:
+    """Writes timestamped video frames (JPEG bytes) as records into one stream.
+
+    Record layout: timestamp (float64, seconds) || length (uint32) || frame bytes, all
+    big-endian. Records ignore chunk boundaries; :func:`iter_frame_records` reassembles them.
+    """
+
+    def __init__(self, stream: StreamWriter) -> None:
+        """Write records to ``stream``; closing it stays the caller's job."""
+        self._stream = stream
+        self._frames = 0
+
+    @property
+    def frames_written(self) -> int:
+        """Records written so far."""
+        return self._frames
+
+    def write_frame(self, timestamp: float, frame: bytes) -> None:
+        """Append one frame taken at ``timestamp`` seconds."""
+        if len(frame) > _MAX_FRAME:
+            raise VaultError("a frame record is limited to 4 GiB", kind=ErrorKind.INTERNAL)
+        self._stream.write(_FRAME.pack(timestamp, len(frame)))
+        self._stream.write(frame)
+        self._frames += 1
+
+
+def iter_frame_records(
+    chunks: Iterable[bytes], *, drop_partial_tail: bool = False
+) -> Iterator[tuple[float, bytes]]:
+    """``(timestamp, frame)`` for each record in the plaintext ``chunks`` (e.g. a StreamReader).
+
+    A stream that ends inside a record raises :class:`VaultError`; a complete stream never does
+    that. For the chunks of a :class:`RecoveredPrefix`, where a crash may have cut the last
+    record, pass ``drop_partial_tail=True`` to skip it instead.
+    """
+    pending = bytearray()
+    for chunk in chunks:
+        pending += chunk
+        offset = 0
+        while len(pending) - offset >= _FRAME.size:
+            timestamp, length = _FRAME.unpack_from(pending, offset)
+            end = offset + _FRAME.size + length
+            if end > len(pending):
+                break
+            yield timestamp, bytes(pending[offset + _FRAME.size : end])
+            offset = end
+        # One deletion per chunk, not per record: keeps reassembly linear in the stream size.
+        del pending[:offset]
+    if pending and not drop_partial_tail:
+        raise VaultError(
+            f"recording ends inside a frame record ({len(pending)} bytes left over)",
+            kind=ErrorKind.STORAGE_CORRUPT,
+        )
 
 
 def _disk_error(error: VaultError) -> HardwareError:

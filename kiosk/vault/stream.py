@@ -44,7 +44,7 @@ import hashlib
 import os
 import secrets
 import struct
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
 from typing import BinaryIO
@@ -59,12 +59,10 @@ __all__ = [
     "HEADER_SIZE",
     "MAX_CHUNK_SIZE",
     "TAG_SIZE",
-    "FrameRecordWriter",
     "RecoveredPrefix",
     "StreamReader",
     "StreamWriter",
     "encrypted_size",
-    "iter_frame_records",
 ]
 
 MAGIC = b"IKSTREAM"
@@ -80,8 +78,6 @@ _PREFIX_SIZE = 7
 _MAX_CHUNKS = 1 << 32
 _HEADER = struct.Struct(">8sB7sI32s")
 HEADER_SIZE = _HEADER.size
-_FRAME = struct.Struct(">dI")
-_MAX_FRAME = (1 << 32) - 1
 
 
 def encrypted_size(plaintext_size: int, chunk_size: int = DEFAULT_CHUNK_SIZE) -> int:
@@ -497,58 +493,3 @@ class StreamReader:
                 "reordered, from another recording, or the wrong key)",
                 kind=ErrorKind.STORAGE_CORRUPT,
             ) from None
-
-
-class FrameRecordWriter:
-    """Writes timestamped video frames (JPEG bytes) as records into one stream.
-
-    Record layout: timestamp (float64, seconds) || length (uint32) || frame bytes, all
-    big-endian. Records ignore chunk boundaries; :func:`iter_frame_records` reassembles them.
-    """
-
-    def __init__(self, stream: StreamWriter) -> None:
-        """Write records to ``stream``; closing it stays the caller's job."""
-        self._stream = stream
-        self._frames = 0
-
-    @property
-    def frames_written(self) -> int:
-        """Records written so far."""
-        return self._frames
-
-    def write_frame(self, timestamp: float, frame: bytes) -> None:
-        """Append one frame taken at ``timestamp`` seconds."""
-        if len(frame) > _MAX_FRAME:
-            raise VaultError("a frame record is limited to 4 GiB", kind=ErrorKind.INTERNAL)
-        self._stream.write(_FRAME.pack(timestamp, len(frame)))
-        self._stream.write(frame)
-        self._frames += 1
-
-
-def iter_frame_records(
-    chunks: Iterable[bytes], *, drop_partial_tail: bool = False
-) -> Iterator[tuple[float, bytes]]:
-    """``(timestamp, frame)`` for each record in the plaintext ``chunks`` (e.g. a StreamReader).
-
-    A stream that ends inside a record raises :class:`VaultError`; a complete stream never does
-    that. For the chunks of a :class:`RecoveredPrefix`, where a crash may have cut the last
-    record, pass ``drop_partial_tail=True`` to skip it instead.
-    """
-    pending = bytearray()
-    for chunk in chunks:
-        pending += chunk
-        offset = 0
-        while len(pending) - offset >= _FRAME.size:
-            timestamp, length = _FRAME.unpack_from(pending, offset)
-            end = offset + _FRAME.size + length
-            if end > len(pending):
-                break
-            yield timestamp, bytes(pending[offset + _FRAME.size : end])
-            offset = end
-        # One deletion per chunk, not per record: keeps reassembly linear in the stream size.
-        del pending[:offset]
-    if pending and not drop_partial_tail:
-        raise VaultError(
-            f"recording ends inside a frame record ({len(pending)} bytes left over)",
-            kind=ErrorKind.STORAGE_CORRUPT,
-        )

@@ -14,15 +14,14 @@ import pytest
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from kiosk.errors import ErrorKind, VaultError
+from kiosk.vault.media import FrameRecordWriter, iter_frame_records
 from kiosk.vault.stream import (
     DEFAULT_CHUNK_SIZE,
     HEADER_SIZE,
     TAG_SIZE,
-    FrameRecordWriter,
     StreamReader,
     StreamWriter,
     encrypted_size,
-    iter_frame_records,
 )
 
 ROOT = Path(__file__).resolve().parents[3]
