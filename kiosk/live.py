@@ -184,11 +184,13 @@ class _AnswerSpeech:
         self, frames: tuple[FrameFeatures, ...] | None, dropped: int, fps: float
     ) -> LivePartial | None:
         if frames is None:
-            self.error = self.error or "vision"
+            # Vision failed on some frame: keep the transcript, let the worker analyse the
+            # video file (no frames here means exactly that to it).
+            frames = ()
         self.guard(
             lambda: self._transcribe(None if self._chunker is None else self._chunker.flush())
         )
-        if self.error is not None or self._chunker is None or frames is None:
+        if self.error is not None or self._chunker is None:
             return None
         transcript = (
             join_transcripts(self._parts, self._chunker.offset / SAMPLE_RATE)

@@ -40,7 +40,13 @@ from kiosk.vault.media import read_audio, read_frames
 from models.registry import ModelRegistry
 from models.speech import SpeechRecognizer
 from models.vad import VoiceActivityDetector
-from models.vision import FaceAnalyzer, analyze_frames, analyze_video, summarize
+from models.vision import (
+    FaceAnalyzer,
+    analysed_rate,
+    analyze_frames,
+    analyze_video,
+    summarize,
+)
 from models.voice import analyze_voice
 
 log = logging.getLogger(__name__)
@@ -153,7 +159,8 @@ class AnswerAnalyzer:
         )
         if job.video_path is not None and job.video_path.exists():
             if live is not None and live.frames:
-                video = summarize(live.frames, live.frame_fps)
+                # Frames the mailbox dropped leave gaps: the rate actually analysed counts.
+                video = summarize(live.frames, analysed_rate(live.frames, live.frame_fps))
             else:
                 if self._faces is None:
                     self._faces = FaceAnalyzer()
@@ -252,7 +259,7 @@ class AnalysisWorker:
                 }
             try:
                 self._store.save_analysis(
-                    job.session_id, job.index, job.attempt, record, self._now()
+                    job.session_id, job.index, job.attempt, record, self._now(), key=job.key
                 )
             except KioskError:
                 log.exception("could not store the analysis of answer %d", job.index)

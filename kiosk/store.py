@@ -9,6 +9,7 @@ process finds exactly the last state it reached.
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 import sqlite3
 import threading
@@ -28,6 +29,8 @@ from kiosk.sealing import LocalSealer
 from kiosk.vault import audit
 from kiosk.vault.envelope import SessionKey
 from kiosk.vault.keyring import DEVICE, Keyring, WrappedKey
+
+log = logging.getLogger(__name__)
 
 #: The prefix of records sealed by LocalSealer before envelope encryption.
 LEGACY_FORMAT = b"KS1"
@@ -70,6 +73,8 @@ class SessionStore:
             conn.execute("PRAGMA secure_delete=ON")
             self._db = sqlite_utils.Database(conn)
             self._migrate()
+            # A WAL left by a crash may hold pages of deleted keys and records: fold it in now.
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         except sqlite3.DatabaseError as exc:
             raise _storage_error(exc, path) from None
 
@@ -116,7 +121,8 @@ class SessionStore:
         """Drop the data keys of closed sessions from memory (at logout: what a recruiter's
         review key opened must not stay readable after they leave)."""
         still_open = self.open_session_ids()
-        self._keys = {sid: key for sid, key in self._keys.items() if sid in still_open}
+        with self._lock:
+            self._keys = {sid: key for sid, key in self._keys.items() if sid in still_open}
 
     def session_key(self, session_id: str) -> SessionKey:
         """The data key of a session this terminal may open (recording encrypts media with it)."""
@@ -178,7 +184,8 @@ class SessionStore:
                 }
                 for copy in self._keyring.wrap(key)
             )
-        self._keys[state.session_id] = key
+        with self._lock:
+            self._keys[state.session_id] = key
 
     def save_state(self, state: InterviewState, now: float) -> None:
         """Persist the state of an open session (one transaction)."""
@@ -216,7 +223,10 @@ class SessionStore:
                     "(SELECT 1 FROM session_keys WHERE session_id = ? AND recipient != ?)",
                     [session_id, DEVICE, session_id, DEVICE],
                 )
-        self._keys.pop(session_id, None)
+        with self._lock:
+            self._keys.pop(session_id, None)
+        # The deleted key copy (and a declined candidate's record) must not linger in the WAL.
+        self._checkpoint()
 
     def open_session(self) -> InterviewState | None:
         """The most recent session that has not ended, if any (the one to resume)."""
@@ -344,10 +354,22 @@ class SessionStore:
             )
 
     def save_analysis(
-        self, session_id: str, index: int, attempt: int, record: dict[str, Any], now: float
+        self,
+        session_id: str,
+        index: int,
+        attempt: int,
+        record: dict[str, Any],
+        now: float,
+        *,
+        key: SessionKey | None = None,
     ) -> None:
-        """Store an answer's analysis (transcript, measurements: sealed)."""
-        sealed = self._seal(session_id, "analysis", f"{index}:{attempt}", record)
+        """Store an answer's analysis (transcript, measurements: sealed).
+
+        ``key`` is the session's data key when the caller holds it (the analysis worker): its
+        job may finish after the session closed and the device copy of the key is gone.
+        """
+        key = key or self._key(session_id)
+        sealed = key.seal("analysis", f"{index}:{attempt}", _dumps(record))
         with self._transaction():
             self._db.table("analyses").upsert(
                 {
@@ -381,14 +403,13 @@ class SessionStore:
     # -- keys ---------------------------------------------------------------------------------
 
     def _key(self, session_id: str) -> SessionKey:
-        if session_id not in self._keys:
-            rows = self._query(
-                "SELECT recipient, key_id, wrapped FROM session_keys WHERE session_id = ?",
-                [session_id],
-            ).fetchall()
-            copies = [WrappedKey(*row) for row in rows]
-            self._keys[session_id] = self._keyring.unwrap(session_id, copies)
-        return self._keys[session_id]
+        # Under the lock: the runner, the analysis worker and a logout touch the cache.
+        with self._lock:
+            key = self._keys.get(session_id)
+            if key is None:
+                key = self._keyring.unwrap(session_id, self.wrapped_keys(session_id))
+                self._keys[session_id] = key
+            return key
 
     def _seal(self, session_id: str, kind: str, record_id: str, data: dict[str, Any]) -> bytes:
         return self._key(session_id).seal(kind, record_id, _dumps(data))
@@ -438,7 +459,8 @@ class SessionStore:
         rows are gone, what is left can no longer be decrypted, and the next purge finishes.
         """
         row = self.session(session_id)
-        self._keys.pop(session_id, None)
+        with self._lock:
+            self._keys.pop(session_id, None)
         with self._transaction():
             self._db.execute("DELETE FROM session_keys WHERE session_id = ?", [session_id])
             self._db.table("tombstones").upsert(
@@ -483,9 +505,13 @@ class SessionStore:
         # Copies of deleted pages wait in the WAL until a checkpoint; TRUNCATE empties it.
         with self._lock:
             try:
-                self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                busy = self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
             except sqlite3.DatabaseError as exc:
                 raise _storage_error(exc, self._path) from None
+        if busy:
+            # Another process (a CLI command beside the app) holds a read: the old pages stay in
+            # the WAL until the next checkpoint, which every close, deletion and start runs.
+            log.warning("WAL checkpoint blocked by a reader; deleted pages wait for the next one")
 
     # -- audit ----------------------------------------------------------------------------
 

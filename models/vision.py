@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +73,7 @@ __all__ = [
     "Spans",
     "VideoFeatures",
     "VisionBin",
+    "analysed_rate",
     "analyze_frames",
     "analyze_video",
     "head_angles",
@@ -330,26 +331,23 @@ def analyze_video(
             raise ModelError(f"cannot open video {path}", kind=ErrorKind.MEDIA_INVALID)
         fps = float(capture.get(cv2.CAP_PROP_FPS))
         fps = fps if math.isfinite(fps) and fps > 0 else sample_fps
-        every = max(1, round(fps / sample_fps))
-        frames: list[FrameFeatures] = []
-        owned = analyzer is None
-        active = FaceAnalyzer() if analyzer is None else analyzer
-        active.reset()
-        try:
+
+        def frames() -> Iterator[tuple[float, npt.NDArray[np.uint8]]]:
             for index in itertools.count():
                 ok, image = capture.read()
                 if not ok or image is None:
-                    break
-                if index % every == 0:
-                    frames.append(active.analyze(np.asarray(image, dtype=np.uint8), index / fps))
-        finally:
-            if owned:
-                active.close()
+                    return
+                yield index / fps, np.asarray(image, dtype=np.uint8)
+
+        return analyze_frames(frames(), sample_fps, analyzer)
+    except ModelError as error:
+        if error.kind is ErrorKind.MEDIA_INVALID and "no frames" in str(error):
+            raise ModelError(
+                f"video {path} has no decodable frames", kind=ErrorKind.MEDIA_INVALID
+            ) from None
+        raise
     finally:
         capture.release()
-    if not frames:
-        raise ModelError(f"video {path} has no decodable frames", kind=ErrorKind.MEDIA_INVALID)
-    return summarize(frames, fps / every)
 
 
 def analyze_frames(
@@ -358,8 +356,9 @@ def analyze_frames(
     analyzer: FaceAnalyzer | None = None,
 ) -> VideoFeatures:
     """Analyse timestamped frames (seconds into the answer, BGR image) at most ``sample_fps``
-    per second: a recording decrypted in memory, frame by frame, never written out. Otherwise
-    as :func:`analyze_video`."""
+    per second: a video file, or a recording decrypted in memory frame by frame. Pass a
+    long-lived ``analyzer`` to skip loading the models for every answer; it is reset first so
+    nothing carries over from the previous answer."""
     owned = analyzer is None
     active = FaceAnalyzer() if analyzer is None else analyzer
     active.reset()
@@ -376,6 +375,10 @@ def analyze_frames(
             active.close()
     if not analysed:
         raise ModelError("the recording has no frames", kind=ErrorKind.MEDIA_INVALID)
-    steps = np.diff([f.timestamp for f in analysed])
-    fps = 1.0 / float(np.median(steps)) if len(steps) else sample_fps
-    return summarize(analysed, fps)
+    return summarize(analysed, analysed_rate(analysed, sample_fps))
+
+
+def analysed_rate(frames: Sequence[FrameFeatures], default: float) -> float:
+    """Frames per second actually analysed: one over the median step between frames."""
+    steps = np.diff([f.timestamp for f in frames])
+    return 1.0 / float(np.median(steps)) if len(steps) else default

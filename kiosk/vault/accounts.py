@@ -282,6 +282,8 @@ class Accounts:
                 factor = "totp" if step is not None else "badge"
                 detail = {"role": user.role.value, "factor": factor}
                 self._store.audit(user_id, "login", user_id, detail, now)
+            # Whatever the previous user's review key opened goes with them.
+            self._store.forget_closed_keys()
             self._keyring.review_private = private
             if private is not None:
                 self._publish_review_key(private.public_key())

@@ -11,7 +11,9 @@ clear; it is stored *wrapped* (encrypted) for each party that may read the sessi
   the terminal cannot unwrap this copy.
 * ``review`` — with HPKE to the terminal's **review key**, whose private half is itself
   encrypted under a key derived with argon2id from a recruiter's PIN (one copy per recruiter),
-  so recruiters can review on the terminal after logging in, and a thief with the disk cannot.
+  so recruiters can review on the terminal after logging in. A thief with the disk can still
+  try every PIN offline against a copy (argon2id makes each guess cost ~80 ms, so a 6-digit PIN
+  holds for about a core-day): the known limit documented in docs/vault.md.
 * ``device`` — with AES-256-GCM under the local device key, *only while the session is open*:
   the kiosk must reopen its own in-progress session after a crash (to resume and to score). The
   copy is deleted when the session closes, so a stolen terminal gives away at most the session

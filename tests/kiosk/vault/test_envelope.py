@@ -240,3 +240,38 @@ def test_a_session_older_than_the_review_key_keeps_its_only_copy(tmp_path: Path)
     assert SessionStore(tmp_path / "kiosk.db", Keyring(DEVICE_KEY)).personal("s1") == {
         "name": CANARY
     }
+
+
+@pytest.mark.parametrize("outcome", ["completed", "declined"])
+def test_closing_leaves_no_old_copy_of_the_device_key_in_any_file(
+    tmp_path: Path, parties: dict[str, object], outcome: str
+) -> None:
+    keyring = parties["keyring"]
+    assert isinstance(keyring, Keyring)
+    store = SessionStore(tmp_path / "kiosk.db", keyring)
+    fill(store, "s1")
+    (device,) = [c for c in store.wrapped_keys("s1") if c.recipient == DEVICE]
+    personal = store.sealed_records("s1")[0][2]
+    store.close_session("s1", outcome, 5.0)  # type: ignore[arg-type]
+    # While the store is still open: the WAL is there, and must not hold the old pages.
+    raw = b"".join(p.read_bytes() for p in tmp_path.iterdir() if p.is_file())
+    assert device.wrapped not in raw
+    assert (personal in raw) is (outcome == "completed")
+    store.close()
+
+
+def test_an_analysis_finishing_after_its_session_closed_is_still_stored(
+    tmp_path: Path, parties: dict[str, object]
+) -> None:
+    keyring = parties["keyring"]
+    assert isinstance(keyring, Keyring)
+    store = SessionStore(tmp_path / "kiosk.db", keyring)
+    fill(store, "s1")
+    key = store.session_key("s1")  # what the analysis job carries
+    store.close_session("s1", "interrupted", 5.0)  # type: ignore[arg-type]
+    with pytest.raises(VaultError) as caught:
+        store.save_analysis("s1", 1, 1, {"transcript": {"text": "late"}}, 6.0)
+    assert caught.value.kind is ErrorKind.LOCKED
+    store.save_analysis("s1", 1, 1, {"transcript": {"text": "late"}}, 6.0, key=key)
+    keyring.review_private = parties["review_private"]  # type: ignore[assignment]
+    assert store.analysis("s1", 1, 1) == {"transcript": {"text": "late"}}
