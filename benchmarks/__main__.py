@@ -19,13 +19,11 @@ import dataclasses
 import json
 import shutil
 import sqlite3
-import statistics
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 from benchmarks import analysis, vault_auth, vault_stream
+from benchmarks.timing import median_seconds
 from hardware import (
     ReplayCamera,
     ReplayMicrophone,
@@ -56,16 +54,6 @@ from kiosk.vault.keyring import Keyring
 
 MEDIA = samples_dir() / "media"
 CLIP = next(p for p in sorted((MEDIA / "demo-customer-manager").glob("*.ogg")))
-
-
-def median_seconds(run: Callable[[], object], repeats: int = 5) -> float:
-    """The median wall time of ``run`` over ``repeats`` calls."""
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def journey() -> list[Event]:

@@ -11,27 +11,14 @@ Timings are medians of several repeats; ratios compare figures from this run onl
 
 from __future__ import annotations
 
-import statistics
-import time
-from collections.abc import Callable
-
 from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 
+from benchmarks.timing import median_seconds
 from kiosk.vault.passwords import DEFAULT_PARAMS, hash_pin, verify_pin
 from kiosk.vault.totp import new_secret, totp, verify_totp
 
 Row = tuple[str, str, str, str]
 TARGET_SECONDS = 0.150
-
-
-def median_seconds(run: Callable[[], object], repeats: int) -> float:
-    """The median wall time of ``run`` over ``repeats`` calls."""
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def bench_pin(repeats: int = 9) -> tuple[float, float]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import struct
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -94,16 +95,42 @@ def _disk_error(error: VaultError) -> HardwareError:
     return HardwareError(str(error), kind=error.kind)
 
 
-class EncryptedAudioWriter:
-    """Writes audio blocks as PCM16 into an encrypted stream."""
+_Writer = TypeVar("_Writer", bound="_EncryptedWriter")
 
-    def __init__(self, path: Path, key: SessionKey, recording_id: str) -> None:
+
+class _EncryptedWriter:
+    """One encrypted recording stream; closing seals it, an exception aborts it."""
+
+    def __init__(self, path: Path, key: SessionKey, kind: str, recording_id: str) -> None:
         try:
             self._stream = StreamWriter.create(
-                path, key.key, media_context(key.session_id, AUDIO, recording_id)
+                path, key.key, media_context(key.session_id, kind, recording_id)
             )
         except VaultError as error:
             raise _disk_error(error) from None
+
+    def close(self) -> None:
+        """Seal the final chunk; the recording is complete only after this."""
+        try:
+            self._stream.close()
+        except VaultError as error:
+            raise _disk_error(error) from None
+
+    def __enter__(self: _Writer) -> _Writer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if exc[0] is None:
+            self.close()
+        else:
+            self._stream.abort()  # an interrupted recording must read as cut short
+
+
+class EncryptedAudioWriter(_EncryptedWriter):
+    """Writes audio blocks as PCM16 into an encrypted stream."""
+
+    def __init__(self, path: Path, key: SessionKey, recording_id: str) -> None:
+        super().__init__(path, key, AUDIO, recording_id)
         self._samples = 0
 
     @property
@@ -120,35 +147,14 @@ class EncryptedAudioWriter:
             raise _disk_error(error) from None
         self._samples += len(pcm)
 
-    def close(self) -> None:
-        """Seal the final chunk; the recording is complete only after this."""
-        try:
-            self._stream.close()
-        except VaultError as error:
-            raise _disk_error(error) from None
 
-    def __enter__(self) -> EncryptedAudioWriter:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if exc[0] is None:
-            self.close()
-        else:
-            self._stream.abort()  # an interrupted recording must read as cut short
-
-
-class EncryptedVideoWriter:
+class EncryptedVideoWriter(_EncryptedWriter):
     """Writes frames as timestamped JPEG records into an encrypted stream."""
 
     def __init__(
         self, path: Path, key: SessionKey, recording_id: str, size: tuple[int, int]
     ) -> None:
-        try:
-            self._stream = StreamWriter.create(
-                path, key.key, media_context(key.session_id, VIDEO, recording_id)
-            )
-        except VaultError as error:
-            raise _disk_error(error) from None
+        super().__init__(path, key, VIDEO, recording_id)
         self._records = FrameRecordWriter(self._stream)
         self._size = size
 
@@ -164,22 +170,6 @@ class EncryptedVideoWriter:
             self._records.write_frame(media_time, data)
         except VaultError as error:
             raise _disk_error(error) from None
-
-    def close(self) -> None:
-        """Seal the final chunk."""
-        try:
-            self._stream.close()
-        except VaultError as error:
-            raise _disk_error(error) from None
-
-    def __enter__(self) -> EncryptedVideoWriter:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if exc[0] is None:
-            self.close()
-        else:
-            self._stream.abort()
 
 
 def read_audio(path: Path, key: SessionKey, recording_id: str) -> npt.NDArray[np.float32]:
