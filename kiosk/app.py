@@ -6,6 +6,7 @@ the CLI and the demo all ask this module, so a config change is the only way to 
 
 from __future__ import annotations
 
+import json
 import logging
 import logging.handlers
 from collections.abc import Callable
@@ -13,9 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hardware import Camera, CameraSpec, Microphone, MicrophoneSpec, make_camera, make_microphone
+from kiosk import retention
 from kiosk.bank import BankHolder, QuestionBank, load_bank, load_sample_bank
 from kiosk.clock import Clock
-from kiosk.config import KioskConfig
+from kiosk.config import KioskConfig, config_digests
 from kiosk.engine import EngineSettings, FinishAnswer
 from kiosk.errors import VaultError
 from kiosk.interview import AnalysisSetup, FinishedInterview, InterviewRunner
@@ -23,6 +25,7 @@ from kiosk.live import LiveAnalysis
 from kiosk.monitor import AnswerMonitor
 from kiosk.pipeline import AnalysisWorker, AnswerAnalyzer
 from kiosk.recording import AnswerRecorder
+from kiosk.retention import RetentionJob
 from kiosk.store import SessionStore
 from kiosk.vault.keyring import Keyring
 from models.registry import ModelRegistry
@@ -141,9 +144,12 @@ class Kiosk:
     microphone: Microphone
     runner: InterviewRunner
     analysis: AnalysisSetup | None = None
+    retention_job: RetentionJob | None = None
 
     def close(self) -> None:
-        """Finish queued analysis and close the store."""
+        """Stop the retention timer, finish queued analysis and close the store."""
+        if self.retention_job is not None:
+            self.retention_job.stop()
         if self.analysis is not None:
             if self.analysis.live is not None:
                 self.analysis.live.close()
@@ -159,17 +165,25 @@ def assemble(
     microphone: Microphone | None = None,
     on_finalise: Callable[[FinishedInterview], None] | None = None,
     on_notice: Callable[[str], None] | None = None,
+    periodic_purge: bool = False,
 ) -> Kiosk:
-    """Build the kiosk from ``config``; devices may be supplied (the demo builds replay ones)."""
+    """Build the kiosk from ``config``; devices may be supplied (the demo builds replay ones).
+
+    ``periodic_purge`` starts the retention timer (the long-running app wants it; a one-shot
+    command has already purged at start).
+    """
     if camera is None or microphone is None:
         built_camera, built_microphone = build_devices(config)
         camera = camera or built_camera
         microphone = microphone or built_microphone
     store = open_store(config)
     # The retention job: at every start (and, in the app, periodically).
-    purged = store.purge(config.retention_days, clock.now(), actor="system")
+    purged = retention.purge(
+        store, config.retention_days, clock.now(), actor="system", media_root=config.media_dir
+    )
     if purged:
         log.info("deleted %d session(s) past the retention period", purged)
+    audit_config_change(store, config, clock.now())
     banks = BankHolder(load_configured_bank(config))
     rec = config.recording
     recorder = AnswerRecorder(
@@ -203,7 +217,37 @@ def assemble(
         analysis=analysis,
     )
     recorder.on_device_lost = runner.device_lost
-    return Kiosk(config, store, banks, camera, microphone, runner, analysis)
+    job = None
+    if periodic_purge:
+        job = RetentionJob(
+            store,
+            config.retention_days,
+            clock.now,
+            interval=config.purge_interval_minutes * 60.0,
+            media_root=config.media_dir,
+        )
+        job.start()
+    return Kiosk(config, store, banks, camera, microphone, runner, analysis, job)
+
+
+def audit_config_change(store: SessionStore, config: KioskConfig, now: float) -> list[str]:
+    """Audit which settings changed since the last start (names only, never values); returns
+    them. The first start records the baseline without an entry."""
+    digests = config_digests(config)
+    rows = store.query("SELECT value FROM sync_state WHERE name = 'config.digests'")
+    previous: dict[str, str] | None = json.loads(rows[0][0]) if rows else None
+    if previous == digests:
+        return []
+    changed = sorted(k for k in digests.keys() | (previous or {}).keys()
+                     if (previous or {}).get(k) != digests.get(k))  # fmt: skip
+    with store.transaction() as db:
+        db.execute(
+            "INSERT OR REPLACE INTO sync_state (name, value) VALUES ('config.digests', ?)",
+            [json.dumps(digests, sort_keys=True)],
+        )
+        if previous is not None:
+            store.append_audit(now, "system", "config_changed", "config", {"changed": changed})
+    return changed if previous is not None else []
 
 
 def configure_logging(config: KioskConfig, *, console: bool = True) -> Path:

@@ -2,7 +2,7 @@
 
 They act on the terminal's own data directory and are audited (the actor is ``local-admin``:
 whoever has a shell on the terminal). Deletion is crypto-shredding; see
-:meth:`kiosk.store.SessionStore.delete_session`. Accounts: :mod:`kiosk.vault.accounts`.
+:mod:`kiosk.retention`. Accounts: :mod:`kiosk.vault.accounts`.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import sys
 import time
 from typing import Any
 
+from kiosk import retention
 from kiosk.app import open_store
 from kiosk.config import KioskConfig
 from kiosk.errors import ErrorKind, VaultError
@@ -36,11 +37,16 @@ def add_commands(commands: Any) -> None:
     purge.add_argument("--dry-run", action="store_true", help="only say what would be deleted")
     delete = commands.add_parser(
         "delete",
-        help="delete one session on request (the code on the candidate's receipt)",
-        description="Crypto-shreds one session: its data keys first, then its records; "
-        "leaves a tombstone for the HR server.",
+        help="delete on request: one session (the code on the candidate's receipt) or every "
+        "session of a candidate",
+        description="Crypto-shreds sessions: their data keys first, then their records and "
+        "media; leaves a tombstone for the HR server.",
     )
-    delete.add_argument("--session", required=True, metavar="CODE", help="the receipt's code")
+    which = delete.add_mutually_exclusive_group(required=True)
+    which.add_argument("--session", metavar="CODE", help="the receipt's code")
+    which.add_argument(
+        "--candidate", metavar="REF", help="the ERP's candidate reference (invited candidates)"
+    )
     delete.add_argument("--reason", default="candidate request", help="recorded in the audit log")
     verify = commands.add_parser("audit", help="check the audit log's hash chain")
     verify.add_argument("action", choices=("verify",), help="`verify`: check the chain")
@@ -96,7 +102,9 @@ def run(args: argparse.Namespace, config: KioskConfig) -> int:
         if args.command == "purge":
             return _purge(store, config, dry_run=args.dry_run)
         if args.command == "delete":
-            return _delete(store, args.session, args.reason)
+            if args.candidate is not None:
+                return _delete_candidate(store, config, args.candidate, args.reason)
+            return _delete(store, config, args.session, args.reason)
         if args.command == "users":
             # The same keys folder open_store loaded the store's keyring from.
             accounts = Accounts(store, store.keyring, config.data_dir / "keys", time.time)
@@ -109,15 +117,17 @@ def run(args: argparse.Namespace, config: KioskConfig) -> int:
 def _purge(store: SessionStore, config: KioskConfig, *, dry_run: bool) -> int:
     now = time.time()
     if dry_run:
-        expired = store.expired_sessions(config.retention_days, now)
+        expired = retention.expired_sessions(store, config.retention_days, now)
         print(f"{len(expired)} session(s) older than {config.retention_days} days would be deleted")
         return 0
-    count = store.purge(config.retention_days, now, actor=LOCAL_ADMIN)
+    count = retention.purge(
+        store, config.retention_days, now, actor=LOCAL_ADMIN, media_root=config.media_dir
+    )
     print(f"deleted {count} session(s) older than {config.retention_days} days")
     return 0
 
 
-def _delete(store: SessionStore, code: str, reason: str) -> int:
+def _delete(store: SessionStore, config: KioskConfig, code: str, reason: str) -> int:
     row = store.session_by_code(code)
     if row is None:
         raise VaultError(
@@ -129,8 +139,30 @@ def _delete(store: SessionStore, code: str, reason: str) -> int:
             f"session {row.code} is still in progress; end it on the terminal first",
             kind=ErrorKind.INVALID_INPUT,
         )
-    store.delete_session(row.session_id, actor=LOCAL_ADMIN, reason=reason, now=time.time())
+    retention.delete_session(
+        store,
+        row.session_id,
+        actor=LOCAL_ADMIN,
+        reason=reason,
+        now=time.time(),
+        media_root=config.media_dir,
+    )
     print(f"deleted session {row.code}: its keys and records are gone; a tombstone remains")
+    return 0
+
+
+def _delete_candidate(store: SessionStore, config: KioskConfig, ref: str, reason: str) -> int:
+    still_open = store.open_session_ids() & set(store.sessions_of_candidate(ref))
+    if still_open:
+        raise VaultError(
+            "that candidate's interview is still in progress; end it on the terminal first",
+            kind=ErrorKind.INVALID_INPUT,
+        )
+    count = retention.delete_candidate(
+        store, ref, actor=LOCAL_ADMIN, reason=reason, now=time.time(), media_root=config.media_dir
+    )
+    # The reference itself is not echoed: it identifies a person.
+    print(f"deleted {count} session(s) of that candidate; tombstones remain")
     return 0
 
 

@@ -13,13 +13,14 @@ than a terminal that refuses to start.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import os
 import re
 import sys
 import types
 import typing
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, is_dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -271,6 +272,12 @@ class KioskConfig:
     retention_days: int = setting(
         180, "Delete interview data this many days after the interview.", _between(1, 3650)
     )
+    purge_interval_minutes: float = setting(
+        60.0,
+        "How often a running kiosk deletes sessions past the retention period, in minutes "
+        "(it also does at every start).",
+        _between(1, 1440),
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = setting(
         "INFO", "Logging level. Logs never contain personal data at any level."
     )
@@ -292,6 +299,11 @@ class KioskConfig:
     def scratch_dir(self) -> Path:
         """Private working space for recordings in progress; swept at start-up."""
         return self.data_dir / "scratch"
+
+    @property
+    def media_dir(self) -> Path:
+        """Finished answers' encrypted media, kept until sync has uploaded them."""
+        return self.data_dir / "media"
 
 
 def _section_types() -> dict[str, type[Any]]:
@@ -498,6 +510,20 @@ def _add_environment(raw: RawValues, environ: Mapping[str, str]) -> None:
             raise ConfigError(f"environment: {var}: not a config setting (see `kiosk config docs`)")
         section, name = env_keys[var]
         raw[section][name] = (value, f"environment {var}", True)
+
+
+def config_digests(config: Any, prefix: str = "") -> dict[str, str]:
+    """Every setting's dotted key and a digest of its value: what changed between two starts
+    can be named in the audit log without writing the values (a token may be among them)."""
+    out: dict[str, str] = {}
+    for f in fields(config):
+        value = getattr(config, f.name)
+        key = f"{prefix}{f.name}"
+        if is_dataclass(value):
+            out.update(config_digests(value, f"{key}."))
+        else:
+            out[key] = hashlib.sha256(repr(value).encode()).hexdigest()[:16]
+    return out
 
 
 def describe_config() -> str:

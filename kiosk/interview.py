@@ -48,6 +48,7 @@ from kiosk.live import LiveAnalysis, LiveAnswer
 from kiosk.monitor import AnswerMonitor
 from kiosk.pipeline import AnalysisJob, AnalysisWorker, signals_from_record
 from kiosk.recording import AnswerRecorder, AnswerRecording, recording_paths
+from kiosk.report import build_report
 from kiosk.scoring.fusion import InterviewScore, score_interview
 from kiosk.scoring.policy import policy_for
 from kiosk.store import SessionStore
@@ -133,7 +134,7 @@ class InterviewRunner:
         self._analysis = analysis
         self._posted: queue.SimpleQueue[Event] = queue.SimpleQueue()
         self._state = InterviewState()
-        self._pending_personal: tuple[str, dict[str, Any]] | None = None
+        self._pending_personal: tuple[str, dict[str, Any], str | None] | None = None
         self._recordings: dict[tuple[int, int], AnswerRecording] = {}
         self._live_key: tuple[int, int] | None = None  # the answer live analysis is on
         self.resumed_from: Stage | None = None  # the stage a killed process had reached
@@ -225,8 +226,13 @@ class InterviewRunner:
         profile: CandidateProfile,
         personal: dict[str, Any],
         language: str,
+        *,
+        candidate_ref: str | None = None,
     ) -> InterviewPlan:
-        """Start a session for a candidate; returns the personalised plan."""
+        """Start a session for a candidate; returns the personalised plan.
+
+        ``candidate_ref`` is the ERP's id of an invited candidate (none for a walk-in).
+        """
         self._ensure_disk_space()
         if self._analysis is not None:
             self._analysis.check_language(language)
@@ -237,7 +243,7 @@ class InterviewRunner:
             "profile": dataclasses.asdict(profile),
             "applied_rules": list(plan.applied_rules),
         }
-        self._pending_personal = (session_id, record)
+        self._pending_personal = (session_id, record, candidate_ref)
         self.dispatch(
             CheckIn(
                 session_id=session_id,
@@ -293,10 +299,10 @@ class InterviewRunner:
     def _apply(self, effect: Effect, previous: InterviewState, new: InterviewState) -> None:
         now = self._clock.now()
         if isinstance(effect, OpenSession):
-            session_id, personal = self._pending_personal or (None, {})
+            session_id, personal, ref = self._pending_personal or (None, {}, None)
             if session_id != effect.session_id:
                 raise VaultError("check-in without a personal record")
-            self._store.create_session(new, new_session_code(), personal, now)
+            self._store.create_session(new, new_session_code(), personal, now, candidate_ref=ref)
             self._pending_personal = None
         elif isinstance(effect, RecordConsent):
             self._store.record_consent(_sid(new), effect.notice_version, effect.face_analysis, now)
@@ -350,17 +356,21 @@ class InterviewRunner:
         self._submit(_sid(previous), effect.question_id, previous.language, recording, live)
 
     def _finalise(self, state: InterviewState) -> None:
-        if self._on_finalise is None:
-            return
         kept = {(a.index, a.attempt) for a in state.answers}
         recordings = tuple(r for key, r in sorted(self._recordings.items()) if key in kept)
         session = self._store.session(_sid(state))
         analyses, score = self._score(state)
-        self._on_finalise(
-            FinishedInterview(
-                state, session.code, self._store.personal(_sid(state)), recordings, analyses, score
-            )
+        finished = FinishedInterview(
+            state, session.code, self._store.personal(_sid(state)), recordings, analyses, score
         )
+        # The result is stored (sealed, with its outbox row) before anyone is shown it: what
+        # the candidate's receipt promises is on disk even if the app dies a moment later.
+        report = build_report(finished, self._banks.current)
+        self._store.save_result(
+            _sid(state), report, report["analysis"]["status"], self._clock.now()
+        )
+        if self._on_finalise is not None:
+            self._on_finalise(finished)
 
     def _score(
         self, state: InterviewState

@@ -15,15 +15,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kiosk import __version__
 from kiosk.analysis import Evidence
 from kiosk.bank import QuestionBank
-from kiosk.interview import FinishedInterview
 from kiosk.plugins import ReportWriter, report_writers
 from kiosk.report_html import render_html
 from kiosk.scoring.fusion import InterviewScore
+
+if TYPE_CHECKING:  # the runner builds the report at the end of an interview
+    from kiosk.interview import FinishedInterview
 
 log = logging.getLogger(__name__)
 

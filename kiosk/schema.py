@@ -103,4 +103,47 @@ MIGRATIONS: tuple[str, ...] = (
         sealed_private BLOB NOT NULL
     );
     """,
+    # v5: what a session produced and what leaves the terminal. ``results`` holds the scored
+    # report sealed under the session key; ``reviews`` the recruiters' overrides and status
+    # decisions (sealed: scores and reasons are personal); ``outbox`` one row per record sync
+    # must deliver, written in the same transaction as the record (the transactional outbox);
+    # ``sync_state`` sync's cursors (audit entries pushed, bundle versions pulled).
+    # ``candidate_tag`` is a keyed hash of the ERP's candidate reference, so a deletion request
+    # naming the candidate finds their sessions without the reference being stored.
+    """
+    ALTER TABLE sessions ADD COLUMN candidate_tag TEXT;
+    CREATE INDEX sessions_candidate ON sessions (candidate_tag);
+    CREATE TABLE results (
+        session_id TEXT PRIMARY KEY REFERENCES sessions (id) ON DELETE CASCADE,
+        created_at REAL NOT NULL,
+        status TEXT NOT NULL,
+        sealed BLOB NOT NULL
+    );
+    CREATE TABLE reviews (
+        session_id TEXT NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+        seq INTEGER NOT NULL,
+        actor TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('override', 'status')),
+        created_at REAL NOT NULL,
+        sealed BLOB NOT NULL,
+        PRIMARY KEY (session_id, seq)
+    );
+    CREATE TABLE outbox (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        kind TEXT NOT NULL,
+        session_id TEXT,
+        record_id TEXT NOT NULL,
+        idempotency_key TEXT NOT NULL UNIQUE,
+        created_at REAL NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at REAL NOT NULL DEFAULT 0,
+        last_error TEXT,
+        delivered_at REAL
+    );
+    CREATE INDEX outbox_pending ON outbox (delivered_at, session_id, seq);
+    CREATE TABLE sync_state (
+        name TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    """,
 )

@@ -23,6 +23,7 @@ import sqlite_utils
 
 from kiosk.engine import InterviewState, Outcome
 from kiosk.errors import ErrorKind, VaultError
+from kiosk.outbox import enqueue
 from kiosk.recording import AnswerRecording
 from kiosk.schema import MIGRATIONS
 from kiosk.sealing import LocalSealer
@@ -154,9 +155,19 @@ class SessionStore:
     # -- sessions ---------------------------------------------------------------------------
 
     def create_session(
-        self, state: InterviewState, code: str, personal: dict[str, Any], now: float
+        self,
+        state: InterviewState,
+        code: str,
+        personal: dict[str, Any],
+        now: float,
+        *,
+        candidate_ref: str | None = None,
     ) -> None:
-        """Store a new session: its first state and its sealed personal record."""
+        """Store a new session: its first state and its sealed personal record.
+
+        ``candidate_ref`` (the ERP's id of an invited candidate) is kept only as a keyed hash,
+        for deletion requests that name the candidate.
+        """
         if state.session_id is None or state.position_id is None:
             raise ValueError("a session needs an id and a position")
         key = SessionKey.generate(state.session_id)
@@ -173,6 +184,11 @@ class SessionStore:
                     "updated_at": now,
                     "state_json": json.dumps(state.to_json()),
                     "personal": sealed,
+                    "candidate_tag": (
+                        None
+                        if candidate_ref is None
+                        else self._keyring.candidate_tag(candidate_ref)
+                    ),
                 }
             )
             self._db.table("session_keys").insert_all(
@@ -210,6 +226,9 @@ class SessionStore:
                 "WHERE id = ? AND closed_at IS NULL",
                 [outcome, now, now, session_id],
             )
+            # Every ending is reported, a declined or abandoned one too (the ERP then offers a
+            # human interview); for a finished one this is the row save_result already wrote.
+            enqueue(self._db, "result", session_id, "result", now)
             if outcome == "declined":
                 # Declining records that fact and nothing else: the check-in's personal record
                 # goes, and with the keys gone nothing of the session can be read again.
@@ -226,7 +245,7 @@ class SessionStore:
         with self._lock:
             self._keys.pop(session_id, None)
         # The deleted key copy (and a declined candidate's record) must not linger in the WAL.
-        self._checkpoint()
+        self.checkpoint()
 
     def open_session(self) -> InterviewState | None:
         """The most recent session that has not ended, if any (the one to resume)."""
@@ -277,14 +296,74 @@ class SessionStore:
     ) -> None:
         """Store the candidate's consent (notice version, time, face-analysis consent)."""
         with self._transaction():
-            self._db.table("consents").insert(
-                {
-                    "session_id": session_id,
-                    "notice_version": notice_version,
-                    "face_analysis": int(face_analysis),
-                    "given_at": now,
-                }
+            cursor = self._db.execute(
+                "INSERT INTO consents (session_id, notice_version, face_analysis, given_at) "
+                "VALUES (?, ?, ?, ?)",
+                [session_id, notice_version, int(face_analysis), now],
             )
+            enqueue(self._db, "consent", session_id, str(cursor.lastrowid), now)
+
+    def save_result(self, session_id: str, result: dict[str, Any], status: str, now: float) -> None:
+        """Store a finished session's result (the report, sealed) and its outbox row, in one
+        transaction. ``status`` is operational (``scored`` or ``not_available``)."""
+        sealed = self._seal(session_id, "result", "", result)
+        with self._transaction():
+            self._db.execute(
+                "INSERT OR REPLACE INTO results (session_id, created_at, status, sealed) "
+                "VALUES (?, ?, ?, ?)",
+                [session_id, now, status, sealed],
+            )
+            enqueue(self._db, "result", session_id, "result", now)
+
+    def result(self, session_id: str) -> dict[str, Any] | None:
+        """A session's unsealed result, if it has one (needs its data key: see ``_key``)."""
+        row = self._query(
+            "SELECT sealed FROM results WHERE session_id = ?", [session_id]
+        ).fetchone()
+        if row is None:
+            return None
+        data: dict[str, Any] = json.loads(self._open(session_id, "result", "", row[0]))
+        return data
+
+    def add_review(
+        self, session_id: str, *, actor: str, kind: str, data: dict[str, Any], now: float
+    ) -> int:
+        """Store a recruiter's override or status decision with its audit entry and outbox
+        row, in one transaction; returns its sequence number within the session."""
+        with self._transaction():
+            last = self._db.execute(
+                "SELECT COALESCE(MAX(seq), 0) FROM reviews WHERE session_id = ?", [session_id]
+            ).fetchone()[0]
+            seq = int(last) + 1
+            self._db.execute(
+                "INSERT INTO reviews (session_id, seq, actor, kind, created_at, sealed) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                [
+                    session_id,
+                    seq,
+                    actor,
+                    kind,
+                    now,
+                    self._seal(session_id, "review", str(seq), data),
+                ],
+            )
+            action = "score_overridden" if kind == "override" else "status_changed"
+            detail = {"seq": seq} if kind == "override" else {"status": data.get("status")}
+            self.append_audit(now, actor, action, session_id, detail)
+            enqueue(self._db, "review", session_id, str(seq), now)
+        return seq
+
+    def reviews(self, session_id: str) -> list[tuple[int, str, str, float, dict[str, Any]]]:
+        """(seq, actor, kind, time, decision) of a session's reviews, oldest first."""
+        rows = self._query(
+            "SELECT seq, actor, kind, created_at, sealed FROM reviews WHERE session_id = ? "
+            "ORDER BY seq",
+            [session_id],
+        ).fetchall()
+        return [
+            (seq, actor, kind, at, json.loads(self._open(session_id, "review", str(seq), blob)))
+            for seq, actor, kind, at, blob in rows
+        ]
 
     def consents(self, session_id: str) -> list[tuple[str, bool, float]]:
         """(notice version, face-analysis consent, time) records of a session."""
@@ -442,58 +521,37 @@ class SessionStore:
                 [session_id],
             ).fetchall()
             out += [(kind, f"{i}:{a}", blob) for i, a, blob in rows]
+        out += [
+            ("result", "", r[0])
+            for r in self._query(
+                "SELECT sealed FROM results WHERE session_id = ?", [session_id]
+            ).fetchall()
+        ]
+        out += [
+            ("review", str(r[0]), r[1])
+            for r in self._query(
+                "SELECT seq, sealed FROM reviews WHERE session_id = ?", [session_id]
+            ).fetchall()
+        ]
         return out  # fmt: skip
 
-    # -- deletion -------------------------------------------------------------------------
+    # -- deletion (the policy lives in kiosk.retention) ----------------------------------
 
     def session_by_code(self, code: str) -> SessionRow | None:
         """The session a receipt's code names, if it is still stored."""
         row = self._query("SELECT id FROM sessions WHERE code = ?", [code.upper()]).fetchone()
         return None if row is None else self.session(row[0])
 
-    def delete_session(self, session_id: str, *, actor: str, reason: str, now: float) -> None:
-        """Crypto-shred a session: its wrapped data keys, then its ciphertext, then leave a
-        tombstone (no personal data) for sync to carry to the server; audited.
-
-        The keys go in their own committed transaction first: if the process dies before the
-        rows are gone, what is left can no longer be decrypted, and the next purge finishes.
-        """
-        row = self.session(session_id)
-        with self._lock:
-            self._keys.pop(session_id, None)
-        with self._transaction():
-            self._db.execute("DELETE FROM session_keys WHERE session_id = ?", [session_id])
-            self._db.table("tombstones").upsert(
-                {
-                    "session_id": session_id,
-                    "position_id": row.position_id,
-                    "reason": reason,
-                    "deleted_at": now,
-                },
-                pk="session_id",
-            )
-            self._append_audit(now, actor, "session_deleted", session_id, {"reason": reason})
-        with self._transaction():
-            self._db.execute("DELETE FROM sessions WHERE id = ?", [session_id])
-        self._checkpoint()
-
-    def expired_sessions(self, retention_days: int, now: float) -> list[str]:
-        """Closed sessions older than the retention period, and deleted ones left half-done."""
-        rows = self._query(
-            "SELECT id FROM sessions WHERE closed_at IS NOT NULL AND closed_at < ? "
-            "UNION SELECT session_id FROM tombstones WHERE session_id IN (SELECT id FROM sessions)",
-            [now - retention_days * 86_400.0],
-        ).fetchall()
+    def sessions_of_candidate(self, candidate_ref: str) -> list[str]:
+        """Ids of the sessions checked in with this ERP candidate reference."""
+        tag = self._keyring.candidate_tag(candidate_ref)
+        rows = self._query("SELECT id FROM sessions WHERE candidate_tag = ?", [tag]).fetchall()
         return [row[0] for row in rows]
 
-    def purge(self, retention_days: int, now: float, *, actor: str) -> int:
-        """Delete every expired session; returns how many (audited as one ``purge`` entry)."""
-        expired = self.expired_sessions(retention_days, now)
-        for session_id in expired:
-            self.delete_session(session_id, actor=actor, reason="retention", now=now)
-        if expired:
-            self.audit(actor, "purge", "sessions", {"deleted": len(expired)}, now)
-        return len(expired)
+    def forget_key(self, session_id: str) -> None:
+        """Drop a session's data key from memory (before it is shredded)."""
+        with self._lock:
+            self._keys.pop(session_id, None)
 
     def tombstones(self) -> list[tuple[str, str, str, float]]:
         """(session id, position id, reason, time) of every deleted session."""
@@ -501,7 +559,8 @@ class SessionStore:
             "SELECT session_id, position_id, reason, deleted_at FROM tombstones "
             "ORDER BY deleted_at").fetchall()]  # fmt: skip
 
-    def _checkpoint(self) -> None:
+    def checkpoint(self) -> None:
+        """Fold the WAL into the database and empty it (after deletions)."""
         # Copies of deleted pages wait in the WAL until a checkpoint; TRUNCATE empties it.
         with self._lock:
             try:
@@ -520,11 +579,12 @@ class SessionStore:
     ) -> None:
         """Append an entry to the audit log (its own transaction)."""
         with self._transaction():
-            self._append_audit(now, actor, action, target, detail)
+            self.append_audit(now, actor, action, target, detail)
 
-    def _append_audit(
+    def append_audit(
         self, now: float, actor: str, action: str, target: str, detail: dict[str, Any]
     ) -> None:
+        """Append an audit entry inside the caller's :meth:`transaction`."""
         if action not in audit.ACTIONS:
             raise ValueError(f"unknown audit action {action!r}")
         last = self._db.execute(

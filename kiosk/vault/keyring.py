@@ -19,6 +19,7 @@ a stolen terminal then exposes finished sessions too. ``kiosk status`` says so.
 
 from __future__ import annotations
 
+import hmac
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -67,6 +68,12 @@ class Keyring:
     def local_only(self) -> bool:
         """No server and no review key: finished sessions keep their device copy."""
         return self.server_key is None and self.review_key is None
+
+    def candidate_tag(self, candidate_ref: str) -> str:
+        """A keyed hash of an ERP candidate reference: finds a candidate's sessions for a
+        deletion request, but without the device key it cannot be matched to anyone."""
+        mac = hmac.new(self.device_key, b"candidate-ref\x1f" + candidate_ref.encode(), "sha256")
+        return mac.hexdigest()
 
     def wrap(self, key: SessionKey) -> list[WrappedKey]:
         """Every copy of a new session's data key this terminal stores."""

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from kiosk import retention
 from kiosk.engine import InterviewState, PlannedQuestion, Stage
 from kiosk.errors import ErrorKind, VaultError
 from kiosk.recording import AnswerRecording
@@ -155,7 +156,7 @@ def test_crypto_shredding_leaves_nothing_that_decrypts_and_a_tombstone(
     fill(store, "s2")
     copies = {c.recipient: c for c in store.wrapped_keys("s1")}
     records = store.sealed_records("s1")
-    store.delete_session("s1", actor="admin", reason="candidate request", now=9.0)
+    retention.delete_session(store, "s1", actor="admin", reason="candidate request", now=9.0)
     assert store.wrapped_keys("s1") == [] and store.sealed_records("s1") == []
     assert store.tombstones() == [("s1", "swe-intern", "candidate request", 9.0)]
     assert store.personal("s2") == {"name": CANARY}
@@ -179,7 +180,7 @@ def test_expired_sessions_are_found_by_retention(tmp_path: Path) -> None:
     fill(store, "open")
     store.close_session("old1", "completed", 0.0)
     store.close_session("new1", "completed", 100 * 86_400.0)
-    assert store.expired_sessions(30, now=120 * 86_400.0) == ["old1"]
+    assert retention.expired_sessions(store, 30, now=120 * 86_400.0) == ["old1"]
 
 
 def audit_chain(tmp_path: Path) -> Path:
