@@ -16,7 +16,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from kiosk import __version__, cli_tools, cli_vault
+from kiosk import __version__, cli_review, cli_tools, cli_vault
 from kiosk.app import configure_logging
 from kiosk.bank import load_bank
 from kiosk.config import KioskConfig, describe_config, load_config
@@ -119,6 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     cli_tools.add_commands(commands)
     cli_vault.add_commands(commands)
+    cli_review.add_commands(commands)
 
     bank = commands.add_parser("bank", help="validate a question bank file")
     bank.add_argument("action", choices=("validate",), help="`validate`: check a bank file")
@@ -168,6 +169,8 @@ def _run(args: argparse.Namespace, config: KioskConfig) -> int:
         return cli_tools.run(args, config)
     if args.command in ("purge", "delete", "audit", "users"):
         return cli_vault.run(args, config)
+    if args.command == "review":
+        return cli_review.run(args, config)
     return _demo(args, config)
 
 

@@ -19,11 +19,12 @@ ROOT = Path(__file__).resolve().parents[3]
 DAY = 86_400.0
 
 
-def kiosk(data: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def run_kiosk(data: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("KIOSK_")}
     env["KIOSK_DATA_DIR"] = str(data)
     return subprocess.run(
         [sys.executable, "-m", "kiosk", *args],
+        input=stdin,
         capture_output=True,
         text=True,
         timeout=120,
@@ -31,6 +32,9 @@ def kiosk(data: Path, *args: str) -> subprocess.CompletedProcess[str]:
         check=False,
         env=env,
     )
+
+
+kiosk = run_kiosk
 
 
 def session(store: SessionStore, session_id: str, code: str, *, closed_at: float | None) -> None:
@@ -118,10 +122,18 @@ def test_audit_verify_reports_a_tampered_log(data: Path) -> None:
 
 @pytest.mark.slow
 def test_a_whole_demo_leaves_no_canary_in_plaintext_anywhere(tmp_path: Path) -> None:
+    """A recruiter account exists first (so the session is closed to the review key), the demo
+    runs, the recruiter reviews and exports it through ``kiosk review``; then every byte of the
+    data directory is scanned."""
     name = "Quintessa Marrowfield-Okonkwo"
     env = {k: v for k, v in os.environ.items() if not k.startswith("KIOSK_")}
+    data = tmp_path / "data"
+    added = run_kiosk(data, "users", "add", "rec1", "--role", "recruiter", "--pin-stdin",
+                      stdin="482913\n")  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    badge = added.stdout.split("badge token (print as the badge's QR code):")[1].split()[0]
     done = subprocess.run(
-        [sys.executable, "-m", "kiosk", "demo", "--data-dir", str(tmp_path / "data"),
+        [sys.executable, "-m", "kiosk", "demo", "--data-dir", str(data),
          "--out", str(tmp_path / "out"), "--position", "swe-intern", "--candidate-name", name],
         capture_output=True, text=True, timeout=600, cwd=ROOT, check=False, env=env,
     )  # fmt: skip
@@ -136,8 +148,10 @@ def test_a_whole_demo_leaves_no_canary_in_plaintext_anywhere(tmp_path: Path) -> 
         name.split(maxsplit=1)[0],
     ]
     assert [p for p in phrases[:3] if p not in report] == []
+    code = done.stdout.split("done: session ")[1].split()[0]
+    review_session(data, code, badge, tmp_path / "exported")
     scanned = 0
-    for path in (tmp_path / "data").rglob("*"):
+    for path in data.rglob("*"):
         if path.is_file():
             raw = path.read_bytes()
             scanned += len(raw)
@@ -146,3 +160,32 @@ def test_a_whole_demo_leaves_no_canary_in_plaintext_anywhere(tmp_path: Path) -> 
                     assert phrase.encode(encoding) not in raw, (path.name, phrase)
     assert scanned > 10_000
     assert name not in done.stderr
+
+
+def review_session(data: Path, code: str, badge: str, out: Path) -> None:
+    """The recruiter's side: show, decide, override and export, each logged in and audited."""
+    login = f"482913\n{badge}\n"
+    base = ("--session", code, "--user", "rec1", "--credentials-stdin")
+    shown = run_kiosk(data, "review", "show", *base, stdin=login)
+    assert shown.returncode == 0, shown.stderr
+    assert f"session {code}" in shown.stdout and "overall" in shown.stdout
+    competency = shown.stdout.splitlines()[2].split()[0]
+    for args in (
+        ("decide", *base, "--status", "advance", "--note", "strong systems answer"),
+        ("override", *base, "--competency", competency, "--score", "77",
+         "--reason", "Follow-up call confirmed the routing service work"),
+        ("export", *base, "--out", str(out)),
+    ):  # fmt: skip
+        step = run_kiosk(data, "review", *args, stdin=login)
+        assert step.returncode == 0, step.stderr
+    again = run_kiosk(data, "review", "show", *base, stdin=login)
+    assert "(overridden to 77 by rec1)" in again.stdout and "decision: advance" in again.stdout
+    wrong = run_kiosk(data, "review", "show", *base, stdin="000000\nnot-the-badge\n")
+    assert wrong.returncode == 1 and "Traceback" not in wrong.stderr
+    with sqlite3.connect(data / "kiosk.db") as conn:
+        actions = [row[0] for row in conn.execute("SELECT action FROM audit_log ORDER BY seq")]
+        outbox = [row[0] for row in conn.execute("SELECT kind FROM outbox ORDER BY seq")]
+    for action in ("report_viewed", "status_changed", "score_overridden", "export"):
+        assert action in actions
+    assert outbox == ["consent", "result", "review", "review"]
+    assert (out / f"report-{code}.pdf").exists()
