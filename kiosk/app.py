@@ -15,17 +15,19 @@ from pathlib import Path
 
 from hardware import Camera, CameraSpec, Microphone, MicrophoneSpec, make_camera, make_microphone
 from kiosk import retention
-from kiosk.bank import BankHolder, QuestionBank, load_bank, load_sample_bank
+from kiosk.bank import BankHolder, QuestionBank, load_bank, load_sample_bank, parse_bank
 from kiosk.clock import Clock
-from kiosk.config import KioskConfig, config_digests
+from kiosk.config import KioskConfig, config_digests, load_config
 from kiosk.engine import EngineSettings, FinishAnswer
 from kiosk.errors import VaultError
 from kiosk.interview import AnalysisSetup, FinishedInterview, InterviewRunner
 from kiosk.live import LiveAnalysis
 from kiosk.monitor import AnswerMonitor
 from kiosk.pipeline import AnalysisWorker, AnswerAnalyzer
+from kiosk.pulled import applied_bundle
 from kiosk.recording import AnswerRecorder
 from kiosk.retention import RetentionJob
+from kiosk.sealing import load_device_key
 from kiosk.store import SessionStore
 from kiosk.vault.keyring import Keyring
 from models.registry import ModelRegistry
@@ -59,9 +61,28 @@ def build_devices(config: KioskConfig) -> tuple[Camera, Microphone]:
     return make_camera(camera_spec(config)), make_microphone(microphone_spec(config))
 
 
+def load_effective_config(path: Path | str | None = None) -> KioskConfig:
+    """The config from the file and environment, over the device config last pulled from the
+    HR ERP (verified when it was pulled) if the data directory holds one."""
+    config = load_config(path)
+    keys = config.data_dir / "keys"
+    if not (keys / "device.key").exists():
+        return config
+    central = applied_bundle(config.data_dir, load_device_key(keys / "device.key"), "config")
+    return config if central is None else load_config(path, central=central[1])
+
+
 def load_configured_bank(config: KioskConfig) -> QuestionBank:
-    """The configured question bank, or the shipped sample bank."""
-    return load_sample_bank() if config.bank.path is None else load_bank(config.bank.path)
+    """The bank to interview with: the file named in the config, else the one last pulled from
+    the HR ERP (verified when it was pulled), else the shipped sample bank."""
+    if config.bank.path is not None:
+        return load_bank(config.bank.path)
+    keys = config.data_dir / "keys"
+    if (keys / "device.key").exists():
+        pulled = applied_bundle(config.data_dir, load_device_key(keys / "device.key"), "bank")
+        if pulled is not None:
+            return parse_bank(pulled[1], source=f"ERP bank bundle version {pulled[0]}")
+    return load_sample_bank()
 
 
 def model_registry(config: KioskConfig) -> ModelRegistry:
@@ -215,6 +236,7 @@ def assemble(
         on_finalise=on_finalise,
         on_notice=on_notice,
         analysis=analysis,
+        media_root=config.media_dir if config.erp.upload_media else None,
     )
     recorder.on_device_lost = runner.device_lost
     job = None

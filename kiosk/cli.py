@@ -17,11 +17,12 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from kiosk import __version__, cli_review, cli_tools, cli_vault
-from kiosk.app import configure_logging
+from kiosk.app import configure_logging, load_effective_config
 from kiosk.bank import load_bank
-from kiosk.config import KioskConfig, describe_config, load_config
+from kiosk.config import KioskConfig, describe_config
 from kiosk.demo import DemoOptions, run_demo
 from kiosk.errors import BankError, ConfigError, KioskError
+from kiosk.plugins import command_plugins
 
 log = logging.getLogger("kiosk")
 
@@ -120,6 +121,8 @@ def build_parser() -> argparse.ArgumentParser:
     cli_tools.add_commands(commands)
     cli_vault.add_commands(commands)
     cli_review.add_commands(commands)
+    for plugin in command_plugins():
+        plugin.add_commands(commands)
 
     bank = commands.add_parser("bank", help="validate a question bank file")
     bank.add_argument("action", choices=("validate",), help="`validate`: check a bank file")
@@ -134,7 +137,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "config" and args.action == "docs":
             sys.stdout.write(describe_config())
             return EXIT_OK
-        config = load_config(args.config)
+        config = load_effective_config(args.config)
         return _run(args, config)
     except (ConfigError, BankError) as exc:
         print(f"kiosk: {exc}", file=sys.stderr)
@@ -167,10 +170,17 @@ def _run(args: argparse.Namespace, config: KioskConfig) -> int:
         return EXIT_OK
     if args.command in ("models", "analyze", "score-text"):
         return cli_tools.run(args, config)
+    return _run_subcommand(args, config)
+
+
+def _run_subcommand(args: argparse.Namespace, config: KioskConfig) -> int:
     if args.command in ("purge", "delete", "audit", "users"):
         return cli_vault.run(args, config)
     if args.command == "review":
         return cli_review.run(args, config)
+    for plugin in command_plugins():
+        if args.command in plugin.names:
+            return int(plugin.run(args, config))
     return _demo(args, config)
 
 

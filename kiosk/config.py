@@ -168,6 +168,36 @@ class ErpConfig:
     timeout_seconds: float = setting(
         10.0, "Timeout of each request to the ERP, in seconds.", _between(1, 300)
     )
+    pinned_key: str | None = setting(
+        None,
+        "SHA-256 (hex) of the ERP server's TLS public key (SubjectPublicKeyInfo) for an "
+        "on-premises ERP with its own certificate: the connection is refused unless the "
+        "server presents that key. Empty: verify against `ca_bundle` or the system's CAs.",
+        _matches(r"[0-9a-f]{64}", "64 lowercase hex digits"),
+    )
+    client_cert: Path | None = setting(
+        None, "A PEM client certificate for mutual TLS, if the ERP asks for one."
+    )
+    client_key: Path | None = setting(None, "The PEM private key of `client_cert`.")
+    push_interval_seconds: float = setting(
+        15.0, "How often the sync worker looks for results to send, in seconds.", _between(1, 3600)
+    )
+    pull_interval_minutes: float = setting(
+        10.0,
+        "How often the sync worker asks for new config, banks, invitations and accounts.",
+        _between(1, 1440),
+    )
+    upload_media: bool = setting(
+        False,
+        "Upload answer recordings (encrypted under each session's key) to the ERP. Until "
+        "uploaded they stay on the terminal, encrypted, in `<data_dir>/media`.",
+    )
+    max_backoff_seconds: float = setting(
+        900.0,
+        "The longest wait between two attempts to deliver an item (exponential backoff with "
+        "full jitter up to this cap; a server's Retry-After is honoured as given).",
+        _between(5, 86_400),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -437,16 +467,34 @@ def env_name(key: str) -> str:
     return "KIOSK_" + key.replace(".", "_").upper()
 
 
+#: Settings a central config bundle may not change: where the data lives, and how the terminal
+#: reaches and trusts the ERP (a bundle must not be able to redirect the terminal's own sync).
+LOCAL_ONLY_SETTINGS = frozenset({"data_dir", "erp"})
+
+
 def load_config(
-    path: Path | str | None = None, environ: Mapping[str, str] | None = None
+    path: Path | str | None = None,
+    environ: Mapping[str, str] | None = None,
+    *,
+    central: Mapping[str, Any] | None = None,
 ) -> KioskConfig:
     """Load, validate and freeze the config.
 
     ``path`` is a TOML file (None: no file, defaults only); ``environ`` supplies ``KIOSK_*``
-    overrides (None: ``os.environ``). Raises :class:`ConfigError` naming the key and the problem.
+    overrides (None: ``os.environ``). ``central`` is the device config pulled from the HR ERP:
+    it overrides the defaults, and the local file and environment override it (IT staff on site
+    have the last word). Raises :class:`ConfigError` naming the key and the problem.
     """
     source = "defaults" if path is None else str(path)
-    raw = _raw_from_document(_read_toml(path) if path is not None else {}, source)
+    raw = _raw_from_document({}, source)
+    if central:
+        refused = LOCAL_ONLY_SETTINGS & central.keys()
+        if refused:
+            raise ConfigError(f"ERP config bundle: {sorted(refused)[0]}: may only be set locally")
+        raw = _raw_from_document(central, "ERP config bundle")
+    local = _raw_from_document(_read_toml(path) if path is not None else {}, source)
+    for section, values in local.items():
+        raw[section].update(values)
     _add_environment(raw, os.environ if environ is None else environ)
     top = _build(KioskConfig, raw[""], "")
     for section, cls in _section_types().items():

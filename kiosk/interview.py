@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import os
 import queue
 import secrets
 import shutil
@@ -121,8 +122,12 @@ class InterviewRunner:
         on_finalise: Callable[[FinishedInterview], None] | None = None,
         on_notice: Callable[[str], None] | None = None,
         analysis: AnalysisSetup | None = None,
+        media_root: Path | None = None,
     ) -> None:
         self._store = store
+        # Set when answers are uploaded to the ERP: a completed session's kept recordings move
+        # here (still encrypted) until sync has uploaded them.
+        self._media_root = media_root
         self._banks = banks
         self._recorder = recorder
         self._scratch_root = scratch_root
@@ -321,12 +326,27 @@ class InterviewRunner:
         elif isinstance(effect, Finalise):
             self._finalise(new)
         elif isinstance(effect, CloseSession):
-            self._store.close_session(effect.session_id, effect.outcome, now)
+            media = self._keep_media(previous, effect) if effect.outcome == "completed" else []
+            self._store.close_session(effect.session_id, effect.outcome, now, media=media)
             shutil.rmtree(self._scratch_root / effect.session_id, ignore_errors=True)
             self._recordings.clear()
             log.info("session %s closed: %s", effect.session_id, effect.outcome)
         elif isinstance(effect, Notice) and self._on_notice is not None:
             self._on_notice(effect.kind)
+
+    def _keep_media(self, state: InterviewState, effect: CloseSession) -> list[str]:
+        """Move the kept answers' encrypted recordings to the media folder; returns the names
+        of every file there, so a close repeated after a crash queues them all."""
+        if self._media_root is None:
+            return []
+        target = self._media_root / effect.session_id
+        target.mkdir(parents=True, exist_ok=True, mode=0o700)
+        workdir = self._scratch_root / effect.session_id
+        for answer in state.answers:
+            for path in recording_paths(workdir, answer.index, answer.attempt, False):
+                if path.exists():
+                    os.replace(path, target / path.name)  # same file system: atomic
+        return sorted(p.name for p in target.iterdir() if p.name.endswith(".enc"))
 
     def _start_recording(self, effect: StartRecording, new: InterviewState) -> None:
         if self._analysis is not None and self._analysis.monitor is not None:

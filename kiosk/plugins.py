@@ -21,6 +21,26 @@ log = logging.getLogger(__name__)
 REPORT_WRITERS = "kiosk.report_writers"
 
 
+#: Entry-point group of extra ``kiosk`` subcommands from the upper layers (``sync``'s
+#: ``provision``, ``sync`` and ``erp-server``; later ``ui``'s ``run``). Its object is a
+#: :class:`CommandPlugin`.
+COMMANDS = "kiosk.commands"
+
+
+class CommandPlugin(Protocol):
+    """Subcommands contributed by an upper layer."""
+
+    #: The subcommand names it adds (the CLI routes these to :meth:`run`).
+    names: tuple[str, ...]
+
+    def add_commands(self, commands: Any) -> None:
+        """Add the subparsers to ``commands`` (an argparse subparsers object)."""
+
+    def run(self, args: Any, config: Any) -> int:
+        """Run the parsed command with the loaded config; returns the exit code."""
+        ...
+
+
 class ReportWriter(Protocol):
     """Writes one more format of an interview report."""
 
@@ -59,3 +79,14 @@ def report_writers() -> dict[str, ReportWriter]:
         else:
             log.warning("plugin %r in %s is not callable; skipping it", name, REPORT_WRITERS)
     return writers
+
+
+def command_plugins() -> list[CommandPlugin]:
+    """The installed command plugins (:data:`COMMANDS`)."""
+    plugins: list[CommandPlugin] = []
+    for name, plugin in load_plugins(COMMANDS).items():
+        if all(hasattr(plugin, attr) for attr in ("names", "add_commands", "run")):
+            plugins.append(plugin)  # type: ignore[arg-type]
+        else:
+            log.warning("plugin %r in %s is not a command plugin; skipping it", name, COMMANDS)
+    return plugins

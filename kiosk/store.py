@@ -28,8 +28,8 @@ from kiosk.recording import AnswerRecording
 from kiosk.schema import MIGRATIONS
 from kiosk.sealing import LocalSealer
 from kiosk.vault import audit
-from kiosk.vault.envelope import SessionKey
-from kiosk.vault.keyring import DEVICE, Keyring, WrappedKey
+from kiosk.vault.envelope import SessionKey, fingerprint
+from kiosk.vault.keyring import DEVICE, SERVER, Keyring, WrappedKey
 
 log = logging.getLogger(__name__)
 
@@ -214,8 +214,11 @@ class SessionStore:
                 [state.stage.value, json.dumps(state.to_json()), now, state.session_id],
             )
 
-    def close_session(self, session_id: str, outcome: Outcome, now: float) -> None:
-        """Mark a session ended; it will not be resumed.
+    def close_session(
+        self, session_id: str, outcome: Outcome, now: float, *, media: Sequence[str] = ()
+    ) -> None:
+        """Mark a session ended; it will not be resumed. ``media`` names its recordings kept in
+        the media folder for upload (an outbox row each, in the same transaction).
 
         Its device copy of the data key goes with it (unless the terminal is local-only), so
         from now on only the server and logged-in recruiters can read it.
@@ -229,6 +232,8 @@ class SessionStore:
             # Every ending is reported, a declined or abandoned one too (the ERP then offers a
             # human interview); for a finished one this is the row save_result already wrote.
             enqueue(self._db, "result", session_id, "result", now)
+            for name in media:
+                enqueue(self._db, "media", session_id, name, now)
             if outcome == "declined":
                 # Declining records that fact and nothing else: the check-in's personal record
                 # goes, and with the keys gone nothing of the session can be read again.
@@ -506,6 +511,23 @@ class SessionStore:
             [session_id],
         ).fetchall()
         return [WrappedKey(*row) for row in rows]
+
+    def add_server_copy(self, session_id: str) -> WrappedKey:
+        """Wrap a session's key to the server's key now (a session recorded before enrolment,
+        whose key this terminal can still open); raises VaultError if it cannot."""
+        server = self._keyring.server_key
+        if server is None:
+            raise VaultError("the terminal is not enrolled", kind=ErrorKind.LOCKED)
+        copy = WrappedKey(
+            SERVER, fingerprint(server), self._key(session_id).wrap_to(server, SERVER)
+        )
+        with self._transaction():
+            self._db.execute(
+                "INSERT OR REPLACE INTO session_keys (session_id, recipient, key_id, wrapped) "
+                "VALUES (?, ?, ?, ?)",
+                [session_id, copy.recipient, copy.key_id, copy.wrapped],
+            )
+        return copy
 
     def sealed_records(self, session_id: str) -> list[tuple[str, str, bytes]]:
         """(kind, record id, ciphertext) of every sealed record of a session (sync, tests)."""

@@ -1,0 +1,179 @@
+"""Pulling bundles: incremental (ETag), verified (Ed25519, expiry, no rollback), atomic.
+
+A bundle is applied only after every check has passed — signature by the organisation key
+pinned at enrolment, addressed to this terminal, not expired, newer than the applied one, and a
+content check of its own kind (a bank must load as a bank) — and then replaces the applied one
+in a single rename (:func:`kiosk.pulled.store_bundle`). A refused bundle changes nothing; the
+refusal is logged, shown by ``kiosk sync status`` and audited.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from kiosk import pulled, retention
+from kiosk.bank import parse_bank
+from kiosk.config import load_config
+from kiosk.errors import BankError, ConfigError, VaultError
+from kiosk.store import SessionStore
+from sync.client import ErpClient
+from sync.protocol import BUNDLE_KINDS, Bundle, BundleError, NotNewer, verify_bundle
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class PullOutcome:
+    """What happened to one kind in a pull."""
+
+    kind: str
+    status: str  # "applied", "unchanged", "none", "refused"
+    version: int | None = None
+    detail: str = ""
+
+
+class BundlePuller:
+    """Pulls every bundle kind and applies the ones that pass."""
+
+    def __init__(
+        self,
+        store: SessionStore,
+        client: ErpClient,
+        org_key: Ed25519PublicKey,
+        data_dir: Path,
+        *,
+        clock: Callable[[], float],
+        media_root: Path | None = None,
+    ) -> None:
+        self._store = store
+        self._client = client
+        self._org_key = org_key
+        self._data_dir = data_dir
+        self._clock = clock
+        self._media_root = media_root
+
+    def pull_all(self) -> list[PullOutcome]:
+        """Pull each kind once; a refusal of one kind does not stop the others."""
+        return [self.pull(kind) for kind in BUNDLE_KINDS]
+
+    __call__ = pull_all  # a worker task
+
+    def pull(self, kind: str) -> PullOutcome:
+        """Pull and, if it passes, apply one kind of bundle."""
+        current = self._version(kind)
+        etag = self._state(f"bundle.{kind}.etag")
+        reply = self._client.bundle(kind, etag if current is not None else None)
+        if reply.document is None:
+            return PullOutcome(kind, "unchanged" if reply.etag else "none", current)
+        try:
+            bundle = verify_bundle(
+                reply.document,
+                self._org_key,
+                kind=kind,
+                device_id=self._client.device_id,
+                now=self._clock(),
+                current_version=current,
+            )
+            _check_content(bundle)
+        except NotNewer:
+            self._set_state({f"bundle.{kind}.etag": reply.etag or ""})
+            return PullOutcome(kind, "unchanged", current)
+        except BundleError as exc:
+            return self._refuse(kind, current, str(exc))
+        if kind == "tombstones":
+            self._apply_tombstones(bundle.data)
+        pulled.store_bundle(
+            self._data_dir,
+            self._store.keyring.device_key,
+            kind,
+            version=bundle.version,
+            data=bundle.data,
+            signed=bundle.raw,
+        )
+        self._set_state(
+            {
+                f"bundle.{kind}.version": str(bundle.version),
+                f"bundle.{kind}.etag": reply.etag or "",
+                f"bundle.{kind}.error": "",
+            }
+        )
+        log.info("applied %s bundle version %d", kind, bundle.version)
+        return PullOutcome(kind, "applied", bundle.version)
+
+    def _refuse(self, kind: str, current: int | None, reason: str) -> PullOutcome:
+        log.warning("refused a %s bundle: %s", kind, reason)
+        self._set_state({f"bundle.{kind}.error": reason})
+        self._store.audit(
+            "system", "config_changed", f"bundle:{kind}", {"refused": reason[:120]}, self._clock()
+        )
+        return PullOutcome(kind, "refused", current, reason)
+
+    def _apply_tombstones(self, data: list[dict[str, Any]]) -> None:
+        """Deletions requested centrally: each session or candidate named, if still here."""
+        now = self._clock()
+        for entry in data:
+            reason = str(entry.get("reason") or "erp request")[:80]
+            if "sessionId" in entry:
+                sessions = [str(entry["sessionId"])]
+            else:
+                sessions = self._store.sessions_of_candidate(str(entry["candidateRef"]))
+            for session_id in sessions:
+                if session_id in self._store.open_session_ids():
+                    continue  # never pull a session from under a candidate; next pull retries
+                try:
+                    retention.delete_session(
+                        self._store, session_id, actor="erp", reason=reason, now=now,
+                        media_root=self._media_root,
+                    )  # fmt: skip
+                except VaultError as exc:  # already gone: nothing to do
+                    log.info("tombstone for a session not held here (%s)", exc.kind)
+
+    def _version(self, kind: str) -> int | None:
+        value = self._state(f"bundle.{kind}.version")
+        return int(value) if value else None
+
+    def _state(self, name: str) -> str | None:
+        rows = self._store.query("SELECT value FROM sync_state WHERE name = ?", [name])
+        return str(rows[0][0]) if rows else None
+
+    def _set_state(self, values: dict[str, str]) -> None:
+        with self._store.transaction() as db:
+            for name, value in values.items():
+                db.execute(
+                    "INSERT OR REPLACE INTO sync_state (name, value) VALUES (?, ?)", [name, value]
+                )
+
+
+def _check_content(bundle: Bundle) -> None:
+    """The kind-specific check that runs before anything is replaced."""
+    data = bundle.data
+    if bundle.kind == "bank":
+        if not isinstance(data, dict):
+            raise BundleError("a bank bundle must hold a question bank object")
+        try:
+            parse_bank(data, source=f"bank bundle version {bundle.version}")
+        except BankError as exc:
+            raise BundleError(f"the bank in version {bundle.version} is invalid: {exc}") from None
+    elif bundle.kind == "config":
+        if not isinstance(data, dict):
+            raise BundleError("a config bundle must hold an object of settings")
+        try:
+            load_config(None, environ={}, central=data)
+        except ConfigError as exc:
+            raise BundleError(f"config version {bundle.version} is invalid: {exc}") from None
+    elif not isinstance(data, list) or not all(isinstance(e, dict) for e in data):
+        raise BundleError(f"a {bundle.kind} bundle must hold a list of objects")
+    elif bundle.kind == "tombstones" and not all(
+        ("sessionId" in e) != ("candidateRef" in e) for e in data
+    ):
+        raise BundleError("each tombstone names either a sessionId or a candidateRef")
+    elif bundle.kind == "invitations" and not all({"code", "positionId"} <= e.keys() for e in data):
+        raise BundleError("each invitation needs a code and a positionId")
+    elif bundle.kind == "accounts" and not all({"userId", "role"} <= e.keys() for e in data):
+        raise BundleError("each account needs a userId and a role")

@@ -1,0 +1,278 @@
+"""The sync worker: delivers the outbox in order, exactly once, whatever the network does.
+
+Exactly once is a split duty. The terminal delivers *at least* once: a row is marked delivered
+only after the server's acknowledgement, and everything about a row survives restarts in the
+store. The server makes it *at most* once: every delivery carries an ``Idempotency-Key``
+derived from the record, so a repeat after a lost acknowledgement is answered from the server's
+record instead of being stored twice. Order holds per session because the outbox hands out only
+the oldest undelivered row of each session (:meth:`kiosk.outbox.Outbox.due`).
+
+The worker runs on its own thread (or in its own process: ``kiosk sync now``); it never holds
+the store's lock while waiting for the network, so an interview on the GUI thread is never
+stalled by a slow server.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from kiosk.outbox import Outbox, OutboxItem
+from kiosk.store import SessionStore
+from sync import wire
+from sync.client import ErpClient
+from sync.connector import (
+    AuthError,
+    Connector,
+    Delivery,
+    PermanentError,
+    SyncError,
+    TransientError,
+)
+from sync.media import MediaUploader
+
+log = logging.getLogger(__name__)
+
+#: A result queued just before its session closed is looked at again this soon.
+_NOT_READY_DELAY = 2.0
+_AUDIT_CURSOR = "audit.pushed_seq"
+_AUDIT_HEAD = "audit.server_head"
+
+
+@dataclass
+class Backoff:
+    """Capped exponential backoff with full jitter (a uniformly random wait between zero and
+    ``base * 2**attempts``, capped), so a fleet of terminals coming back online after an outage
+    does not hammer the server in step. A server's ``Retry-After`` is honoured as given."""
+
+    base: float = 1.0
+    cap: float = 900.0
+    rng: random.Random = field(default_factory=random.Random)
+
+    def delay(self, attempts: int, retry_after: float | None = None) -> float:
+        """Seconds to wait before attempt ``attempts + 1``."""
+        if retry_after is not None:
+            return min(retry_after, 86_400.0)
+        return self.rng.uniform(0.0, min(self.cap, self.base * 2.0 ** min(attempts, 30)))
+
+
+@dataclass(frozen=True, slots=True)
+class Round:
+    """What one pass over the due rows did."""
+
+    delivered: int = 0
+    skipped: int = 0  # rows whose record was deleted meanwhile (their tombstone follows)
+    failed: int = 0
+    stopped_by: str | None = None  # why the pass ended early (network down, auth)
+
+
+class SyncWorker:
+    """Delivers the store's outbox (and audit log) through a connector."""
+
+    def __init__(
+        self,
+        store: SessionStore,
+        connector: Connector,
+        *,
+        clock: Callable[[], float] = time.time,
+        backoff: Backoff | None = None,
+        batch: int = 200,
+        audit_batch: int = 500,
+        interval: float = 15.0,
+    ) -> None:
+        self._store = store
+        self._outbox = Outbox(store)
+        self._connector = connector
+        self._clock = clock
+        self._backoff = backoff or Backoff()
+        self._batch = batch
+        self._audit_batch = audit_batch
+        self._interval = interval
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.last_error: str | None = None
+        #: Called from the worker's thread after each delivered row: (delivered so far, pending).
+        self.on_progress: Callable[[int, int], None] | None = None
+        self.extra_tasks: list[Callable[[], object]] = []  # pulls and health, run every pass
+        self.media: MediaUploader | None = None  # set when recordings are uploaded
+
+    # -- one pass ------------------------------------------------------------------------------
+
+    def deliver_due(self) -> Round:
+        """Deliver every row that is due now; stops early when the server or network is down."""
+        delivered = skipped = failed = 0
+        while True:
+            items = self._outbox.due(self._clock(), self._batch)
+            if not items:
+                return Round(delivered, skipped, failed)
+            for item in items:
+                outcome = self._deliver(item)
+                if outcome == "delivered":
+                    delivered += 1
+                elif outcome == "skipped":
+                    skipped += 1
+                elif outcome == "failed":
+                    failed += 1
+                else:  # the network or the credential is down: later rows would fail the same
+                    return Round(delivered, skipped, failed + 1, outcome)
+                if self.on_progress is not None:
+                    self.on_progress(delivered + skipped, 0)
+
+    def _deliver(self, item: OutboxItem) -> str:
+        """Deliver one row: ``delivered``, ``skipped``, ``failed``, or why the pass must stop."""
+        if item.kind == "media":
+            uploader = self.media
+            if uploader is None:
+                return self._push(item, lambda: None)  # this ERP takes no media: done here
+            return self._push(item, lambda: uploader.upload(item))
+        delivery = self._build(item)
+        if isinstance(delivery, str):
+            return delivery
+        return self._push(item, lambda: self._connector.push(delivery))
+
+    def _build(self, item: OutboxItem) -> Delivery | str:
+        needs_plaintext = getattr(self._connector, "needs_plaintext", False)
+        try:
+            built = wire.build(self._store, item, plaintext=needs_plaintext)
+        except Exception as exc:  # a record that cannot be read must not stop the queue
+            log.exception("outbox row %d (%s) cannot be built", item.seq, item.kind)
+            self._fail(item, f"cannot build: {type(exc).__name__}", self._backoff.cap)
+            return "failed"
+        if built is wire.GONE:
+            self._outbox.delivered([item.seq], self._clock())
+            return "skipped"
+        if not isinstance(built, Delivery):  # NOT_READY
+            self._outbox.failed(item.seq, "waiting for the session to close",
+                                self._clock() + _NOT_READY_DELAY)  # fmt: skip
+            return "failed"
+        return built
+
+    def _push(self, item: OutboxItem, send: Callable[[], str | None]) -> str:
+        try:
+            receipt = send()
+        except TransientError as exc:
+            delay = self._backoff.delay(item.attempts, exc.retry_after)
+            self._fail(item, str(exc), delay)
+            return "network" if exc.retry_after is None else "server busy"
+        except PermanentError as exc:
+            # Kept, not dropped: the same bytes will be refused again, so wait long and let a
+            # person read the error in `kiosk sync status`.
+            self._fail(item, f"refused: {exc}", self._backoff.cap)
+            return "failed"
+        except AuthError as exc:
+            self._fail(item, str(exc), self._backoff.cap)
+            return "auth"
+        self._outbox.delivered([item.seq], self._clock())
+        self.last_error = None
+        if receipt is None:
+            log.info("outbox row %d (%s): no place for it at this ERP", item.seq, item.kind)
+        return "delivered"
+
+    def _fail(self, item: OutboxItem, error: str, delay: float) -> None:
+        self.last_error = error
+        log.warning("outbox row %d (%s) not delivered: %s", item.seq, item.kind, error)
+        self._outbox.failed(item.seq, error, self._clock() + delay)
+
+    # -- the audit log -------------------------------------------------------------------------
+
+    def push_audit(self) -> int:
+        """Send audit entries after the last acknowledged one; returns how many went."""
+        if not isinstance(self._connector, ErpClient):
+            return 0  # a vendor API has no audit endpoint; the log stays verifiable here
+        sent = 0
+        while True:
+            cursor = int(self._state(_AUDIT_CURSOR) or 0)
+            rows = self._store.query(
+                "SELECT seq, at, actor, action, target, detail, prev_hash, hash FROM audit_log "
+                "WHERE seq > ? ORDER BY seq LIMIT ?",
+                [cursor, self._audit_batch],
+            )
+            if not rows:
+                return sent
+            entries = [_audit_entry(row) for row in rows]
+            key = hashlib.sha256(
+                f"ik-audit-1\x1f{rows[0][0]}\x1f{rows[-1][0]}\x1f{rows[-1][7]}".encode()
+            ).hexdigest()
+            seq, digest = self._connector.push_audit(entries, key)
+            self._set_state({_AUDIT_CURSOR: str(rows[-1][0]), _AUDIT_HEAD: f"{seq}:{digest}"})
+            sent += len(rows)
+
+    def _state(self, name: str) -> str | None:
+        rows = self._store.query("SELECT value FROM sync_state WHERE name = ?", [name])
+        return str(rows[0][0]) if rows else None
+
+    def _set_state(self, values: dict[str, str]) -> None:
+        with self._store.transaction() as db:
+            for name, value in values.items():
+                db.execute(
+                    "INSERT OR REPLACE INTO sync_state (name, value) VALUES (?, ?)", [name, value]
+                )
+
+    # -- the background thread -----------------------------------------------------------------
+
+    def run_pass(self) -> Round:
+        """One full pass: outbox, audit log, then the extra tasks (pulls, health)."""
+        result = self.deliver_due()
+        if result.stopped_by is None:
+            for task in (self.push_audit, *self.extra_tasks):
+                try:
+                    task()
+                except SyncError as exc:
+                    self.last_error = str(exc)
+                    log.warning("sync task %s failed: %s", getattr(task, "__name__", task), exc)
+        return result
+
+    def start(self) -> None:
+        """Run passes on a daemon thread every ``interval`` (sooner after :meth:`wake`)."""
+        self._thread = threading.Thread(target=self._run, name="sync", daemon=True)
+        self._thread.start()
+
+    def wake(self) -> None:
+        """Start a pass now (a result was just stored)."""
+        self._wake.set()
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Stop after the delivery in flight (its row stays queued if it was not acknowledged)."""
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.run_pass()
+            except Exception:  # the worker must outlive any one bad pass; the error is logged
+                log.exception("sync pass failed")
+            self._wake.wait(self._next_wait())
+            self._wake.clear()
+
+    def _next_wait(self) -> float:
+        rows = self._store.query(
+            "SELECT MIN(next_attempt_at) FROM outbox WHERE delivered_at IS NULL"
+        )
+        soonest = rows[0][0] if rows else None
+        if soonest is None:
+            return self._interval
+        return max(0.05, min(self._interval, float(soonest) - self._clock()))
+
+
+def _audit_entry(row: Any) -> dict[str, Any]:
+    seq, at, actor, action, target, detail, prev_hash, digest = row
+    return {
+        "seq": seq,
+        "at": at,
+        "actor": actor,
+        "action": action,
+        "target": target,
+        "detail": detail,
+        "prevHash": prev_hash,
+        "hash": digest,
+    }
