@@ -43,8 +43,11 @@ CLIP = MEDIA / "mic_check.ogg"  # ~2 s of speech
 NOTICE_VERSION = current_notice(retention_days=180, policy_profile="standard").version
 
 
-def config_for(tmp_path: Path, **recording: int) -> KioskConfig:
-    config = load_config(environ={"KIOSK_DATA_DIR": str(tmp_path / "data")})
+def config_for(tmp_path: Path, *, upload_media: bool = False, **recording: int) -> KioskConfig:
+    environ = {"KIOSK_DATA_DIR": str(tmp_path / "data")}
+    if upload_media:
+        environ["KIOSK_ERP_UPLOAD_MEDIA"] = "true"
+    config = load_config(environ=environ)
     if recording:
         config = dataclasses.replace(
             config, recording=dataclasses.replace(config.recording, **recording)
@@ -55,13 +58,13 @@ def config_for(tmp_path: Path, **recording: int) -> KioskConfig:
 class Terminal:
     """A kiosk assembled on replay devices at fast pace, with a manual clock."""
 
-    def __init__(self, tmp_path: Path, **recording: int) -> None:
+    def __init__(self, tmp_path: Path, *, upload_media: bool = False, **recording: int) -> None:
         self.clock = ManualClock()
         self.camera = ReplayCamera(MEDIA / "face_steady.mp4", pace="fast", loop=True)
         self.mic = ReplayMicrophone(None, pace="fast", fill_silence=True)
         self.finished: list[FinishedInterview] = []
         self.kiosk: Kiosk = assemble(
-            config_for(tmp_path, **recording),
+            config_for(tmp_path, upload_media=upload_media, **recording),
             clock=self.clock,
             camera=self.camera,
             microphone=self.mic,
@@ -183,6 +186,38 @@ def test_a_whole_interview_closes_cleanly_and_leaves_no_plaintext(
             data = path.read_bytes()
             for canary in (CANARY_NAME, "Zebulon", "Quaxley"):
                 assert canary.encode() not in data, f"{canary} in plaintext in {path}"
+
+
+def test_with_media_upload_the_kept_recordings_wait_encrypted_in_the_outbox(
+    tmp_path: Path,
+) -> None:
+    terminal = Terminal(tmp_path, upload_media=True)
+    try:
+        terminal.to_first_question()
+        runner = terminal.runner
+        while runner.state.stage is not Stage.DONE:
+            stage = runner.state.stage
+            if stage is Stage.PREP:
+                runner.dispatch(StartAnswer())
+            elif stage is Stage.ANSWER:
+                terminal.speak()
+            elif stage is Stage.REVIEW:
+                runner.dispatch(Continue())
+        session_id = str(runner.state.session_id)
+        answers = len(runner.state.answers)
+        runner.dispatch(Reset())
+        store = terminal.kiosk.store
+        kept = sorted((terminal.kiosk.config.media_dir / session_id).iterdir())
+        # Audio and video of each kept answer (the practice answer is not kept).
+        assert len(kept) == 2 * answers and all(p.name.endswith(".enc") for p in kept)
+        rows = store.query(
+            "SELECT kind, record_id FROM outbox WHERE session_id = ? ORDER BY seq", [session_id]
+        )
+        assert [r[0] for r in rows] == ["consent", "result"] + ["media"] * len(kept)
+        assert sorted(r[1] for r in rows if r[0] == "media") == [p.name for p in kept]
+        assert not (terminal.kiosk.config.scratch_dir / session_id).exists()
+    finally:
+        terminal.close()
 
 
 def test_a_restarted_runner_resumes_at_the_unfinished_answer(tmp_path: Path) -> None:
