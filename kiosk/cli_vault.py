@@ -47,7 +47,12 @@ def add_commands(commands: Any) -> None:
     which.add_argument(
         "--candidate", metavar="REF", help="the ERP's candidate reference (invited candidates)"
     )
-    delete.add_argument("--reason", default="candidate request", help="recorded in the audit log")
+    delete.add_argument(
+        "--reason",
+        default="candidate request",
+        choices=retention.REASONS,
+        help="recorded in the audit log and the tombstone (default: candidate request)",
+    )
     verify = commands.add_parser("audit", help="check the audit log's hash chain")
     verify.add_argument("action", choices=("verify",), help="`verify`: check the chain")
     verify.add_argument(

@@ -248,6 +248,9 @@ class InterviewRunner:
             "profile": dataclasses.asdict(profile),
             "applied_rules": list(plan.applied_rules),
         }
+        if candidate_ref is not None:
+            # Sealed with the rest: the server links the result to its candidate from here.
+            record["candidate_ref"] = candidate_ref
         self._pending_personal = (session_id, record, candidate_ref)
         self.dispatch(
             CheckIn(

@@ -21,6 +21,12 @@ from kiosk.store import SessionStore
 log = logging.getLogger(__name__)
 
 
+#: Why a session may be deleted. A fixed vocabulary, because the reason travels in the audit log
+#: and the tombstone, which must never carry personal data (free text could).
+REASONS = ("candidate request", "consent withdrawn", "erp request", "retention", "test data",
+           "duplicate")  # fmt: skip
+
+
 def delete_session(
     store: SessionStore,
     session_id: str,
@@ -31,6 +37,10 @@ def delete_session(
     media_root: Path | None = None,
 ) -> None:
     """Crypto-shred one session: keys, then ciphertext and media, then a tombstone remains."""
+    if reason not in REASONS:
+        raise VaultError(
+            f"reason must be one of {', '.join(REASONS)}", kind=ErrorKind.INVALID_INPUT
+        )
     row = store.session(session_id)
     store.forget_key(session_id)
     with store.transaction() as db:

@@ -118,7 +118,9 @@ class BundlePuller:
         """Deletions requested centrally: each session or candidate named, if still here."""
         now = self._clock()
         for entry in data:
-            reason = str(entry.get("reason") or "erp request")[:80]
+            # The ERP's own wording stays there: the tombstone keeps a fixed reason.
+            reason = str(entry.get("reason") or "erp request")
+            reason = reason if reason in retention.REASONS else "erp request"
             if "sessionId" in entry:
                 sessions = [str(entry["sessionId"])]
             else:

@@ -21,16 +21,17 @@ Summary (``/v1`` under the configured endpoint):
 ``PATCH /v1/media/{upload}``           append a chunk at ``Upload-Offset`` with ``Upload-Checksum``
 =====================================  ===========================================================
 
-Push bodies (``deviceId`` in each; times are seconds since the epoch; ``sealed`` is
-``{"keyId", "wrappedKey", "records": [{"kind", "id", "ciphertext"}]}``: the session's data key
-wrapped to the server's sealing key with HPKE (:mod:`kiosk.vault.envelope`, recipient
-``server``) and the session's AES-GCM records, all base64):
+Push bodies (the device is known from the access token; times are seconds since the epoch;
+``sealed`` is ``{"keyId", "wrappedKey", "records": [{"kind", "id", "ciphertext"}]}``: the
+session's data key wrapped to the server's sealing key with HPKE
+(:mod:`kiosk.vault.envelope`, recipient ``server``) and the session's AES-GCM records, all
+base64):
 
 - consent: ``{"sessionId", "noticeVersion", "faceAnalysis", "givenAt"}``
 - assessment report (HR Open Standards' AssessmentReport names where they fit):
   ``{"id", "subject": {"sessionId", "sessionCode"}, "package": {"positionId"}, "status",
   "assessedAt", "sealed"}``; ``status`` is the session's outcome (``completed``, ``declined``,
-  ``abandoned``, …); ``sealed`` (absent for a declined session) holds the ``personal`` and
+  ``interrupted``); ``sealed`` (absent for a declined session) holds the ``personal`` and
   ``result`` records; the result record is the full report with evidence and versions.
 - review: ``{"sessionId", "seq", "kind" ("override" | "status"), "actor", "at", "sealed"}``
 - tombstone: ``{"sessionId", "positionId", "reason", "deletedAt"}``
@@ -38,11 +39,15 @@ wrapped to the server's sealing key with HPKE (:mod:`kiosk.vault.envelope`, reci
   "prevHash", "hash"}]}`` → ``{"head": {"seq", "hash"}}``
 - health: ``{"software", "freeDiskBytes", "queueLength", "lastError", "at", "bundles"}``
 
-A push answers ``201 {"receipt": ID}``. Every push carries ``Idempotency-Key``. The server keeps
-(key, SHA-256 of the body, response): the same key with the same body replays the stored
-response (``Idempotent-Replayed: true``); the same key with another body is ``422``. Errors are
-``{"error": CODE, "message": TEXT}``. An expired access token is ``401`` with error
-``token_expired``; the device then asks ``/tokens`` for a new one and repeats the request.
+``sealed`` is ``null`` when the terminal holds no copy of the session key for the server (a
+session recorded before enrolment whose device copy is already gone).
+
+A push answers ``201 {"receipt": ID}`` (audit entries add ``"head"``, null before any). Every
+push carries ``Idempotency-Key``. The server keeps (key, SHA-256 of the body, response): the
+same key with the same body replays the stored response (``Idempotent-Replayed: true``); the
+same key with another body is ``422``. Errors are ``{"error": CODE, "message": TEXT}``. An
+expired access token is ``401`` with error ``token_expired``; the device then asks ``/tokens``
+for a new one and repeats the request.
 """
 
 from __future__ import annotations
