@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import ssl
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ import requests
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from requests.adapters import HTTPAdapter
+from requests.structures import CaseInsensitiveDict
 
 from sync.connector import PermanentError, TransientError
 from sync.protocol import MAX_RESPONSE_BYTES
@@ -110,7 +112,7 @@ class Response:
     """A response read in full (within the size limit)."""
 
     status: int
-    headers: dict[str, str]
+    headers: Mapping[str, str]
     body: bytes
 
     def json(self) -> Any:
@@ -157,7 +159,9 @@ def request(
                         f"HTTP {reply.status_code}: reply over the {limit}-byte limit; not read"
                     )
                 chunks.append(chunk)
-            return Response(reply.status_code, dict(reply.headers), b"".join(chunks))
+            # Header names are case-insensitive in HTTP: keep requests' mapping, not a dict.
+            received = CaseInsensitiveDict(reply.headers)
+            return Response(reply.status_code, received, b"".join(chunks))
     except (PinMismatch, requests.exceptions.SSLError) as exc:
         if isinstance(exc, PinMismatch) or "pinned key" in str(exc):
             raise PermanentError("the ERP server's TLS key does not match the pinned key") from None
@@ -166,7 +170,7 @@ def request(
         raise TransientError(f"{type(exc).__name__}: {_short(exc)}") from None
 
 
-def retry_after(headers: dict[str, str]) -> float | None:
+def retry_after(headers: Mapping[str, str]) -> float | None:
     """``Retry-After`` in seconds (delta form; an HTTP date counts as one minute)."""
     value = headers.get("Retry-After")
     if value is None:
