@@ -41,7 +41,8 @@ class MediaUploader:
         self._client = client
         self._root = media_root
         self._chunk = chunk
-        self.chunks_sent = 0  # for tests and the benchmark
+        self.chunks_sent = 0  # acknowledged by the server (for tests and the benchmark)
+        self.chunks_attempted = 0  # sent, whatever became of them
 
     def upload(self, item: OutboxItem) -> str | None:
         """Upload one file to the end; the upload id, or ``None`` if the file is gone (its
@@ -90,6 +91,7 @@ class MediaUploader:
     def _append(self, location: str, data: bytes, offset: int) -> int:
         chunk = data[offset : offset + self._chunk]
         digest = base64.b64encode(hashlib.sha256(chunk).digest()).decode()
+        self.chunks_attempted += 1
         reply = self._client.raw(
             "PATCH",
             location,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import ssl
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +23,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from requests.adapters import HTTPAdapter
 from requests.structures import CaseInsensitiveDict
+from urllib3.exceptions import InsecureRequestWarning
 
 from sync.connector import PermanentError, TransientError
 from sync.protocol import MAX_RESPONSE_BYTES
@@ -101,6 +103,9 @@ def new_session(tls: TlsSettings) -> requests.Session:
         if tls.client_cert is not None:
             context.load_cert_chain(str(tls.client_cert), str(tls.client_key or tls.client_cert))
         session.mount("https://", _PinnedAdapter(context))
+        # urllib3 calls a connection without CA verification "unverified" and warns; here the
+        # pin in _PinnedContext is the verification, done before any request is sent.
+        warnings.filterwarnings("ignore", category=InsecureRequestWarning)
         session.verify = True
     else:
         session.verify = str(tls.ca_bundle) if tls.ca_bundle else True

@@ -64,7 +64,9 @@ def test_delete_by_candidate_removes_all_their_sessions_and_only_theirs(
     # The reference itself is nowhere in the database: only its keyed hash was.
     assert b"CAND-7781" not in (tmp_path / "kiosk.db").read_bytes()
     with pytest.raises(VaultError) as err:
-        retention.delete_candidate(store, "CAND-7781", actor="rec1", reason="candidate request", now=11.0)
+        retention.delete_candidate(
+            store, "CAND-7781", actor="rec1", reason="candidate request", now=11.0
+        )
     assert err.value.kind is ErrorKind.INVALID_INPUT
 
 
