@@ -107,6 +107,15 @@ class Outbox:
                 [error[:300], retry_at, seq],
             )
 
+    def failed_many(self, failures: list[tuple[int, str, float]]) -> None:
+        """:meth:`failed` for several rows (seq, error, retry time) in one transaction."""
+        with self._store.transaction() as db:
+            db.conn.executemany(
+                "UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? "
+                "WHERE seq = ?",
+                [(error[:300], retry_at, seq) for seq, error, retry_at in failures],
+            )
+
     def status(self, now: float) -> OutboxStatus:
         """Counts and the latest outcome, for ``kiosk sync status`` and device health."""
         row = self._store.query(

@@ -21,6 +21,7 @@ from sync.connector import AuthError, Delivery, PermanentError, TransientError
 from sync.credentials import DeviceCredentials
 from sync.protocol import (
     AUDIT_PATH,
+    BATCH_PATH,
     IDEMPOTENCY_KEY,
     PUSH_PATHS,
     bundle_path,
@@ -32,6 +33,20 @@ from sync.transport import RETRYABLE, Response, TlsSettings, new_session, reques
 
 #: Refresh a token this long before it expires rather than have a request refused.
 _TOKEN_MARGIN = 5.0
+
+
+@dataclass(frozen=True, slots=True)
+class ItemOutcome:
+    """The server's answer to one item of a batch."""
+
+    status: int
+    receipt: str | None
+    error: str = ""
+
+    @property
+    def accepted(self) -> bool:
+        """Stored (now, or earlier: a replay)."""
+        return 200 <= self.status < 300
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +99,33 @@ class ErpClient:
             return None
         reply = self.call("POST", path, body=delivery.body, key=delivery.idempotency_key)
         return str(_field(reply, "receipt"))
+
+    def push_batch(self, deliveries: list[Delivery]) -> list[ItemOutcome]:
+        """POST several records in one request (at most one per session, so order holds);
+        one outcome per delivery, in order. A failure of the request as a whole raises."""
+        if not deliveries:
+            return []
+        items = [
+            {"kind": d.kind, "idempotencyKey": d.idempotency_key, "body": d.body}
+            for d in deliveries
+        ]
+        reply = self.call("POST", BATCH_PATH, body={"items": items})
+        results = _field(reply, "results")
+        if not isinstance(results, list) or len(results) != len(deliveries):
+            raise TransientError("the batch reply does not answer every item")
+        outcomes = []
+        for delivery, result in zip(deliveries, results, strict=True):
+            if not isinstance(result, dict) or result.get("idempotencyKey") not in (
+                delivery.idempotency_key,
+                None,
+            ):
+                raise TransientError("the batch reply answers items out of order")
+            status = int(result.get("status", 0))
+            response = result.get("response")
+            code = response.get("error", "") if isinstance(response, dict) else ""
+            receipt = response.get("receipt") if isinstance(response, dict) else None
+            outcomes.append(ItemOutcome(status, None if receipt is None else str(receipt), code))
+        return outcomes
 
     # -- other calls ------------------------------------------------------------------------
 

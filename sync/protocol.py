@@ -16,6 +16,7 @@ Summary (``/v1`` under the configured endpoint):
 ``POST /v1/tombstones``                a deletion
 ``POST /v1/audit-entries``             audit log entries from a cursor → the server's head
 ``POST /v1/devices/{id}/health``       device health
+``POST /v1/batch``                     up to 100 of the pushes above in one request
 ``POST /v1/media``                     create a resumable upload (tus-like) → ``Location``
 ``HEAD /v1/media/{upload}``            ``Upload-Offset`` acknowledged so far
 ``PATCH /v1/media/{upload}``           append a chunk at ``Upload-Offset`` with ``Upload-Checksum``
@@ -48,6 +49,12 @@ same key with the same body replays the stored response (``Idempotent-Replayed: 
 same key with another body is ``422``. Errors are ``{"error": CODE, "message": TEXT}``. An
 expired access token is ``401`` with error ``token_expired``; the device then asks ``/tokens``
 for a new one and repeats the request.
+
+A batch ``{"items": [{"kind", "idempotencyKey", "body"}]}`` (kinds: consent, result, review,
+tombstone) answers ``200 {"results": [{"idempotencyKey", "status", "response"}]}`` in the same
+order, each item handled exactly as its own push would be (201, a replayed 201 with
+``"replayed": true``, 400, 422). A terminal sends at most one item per session in a batch, so
+the order per session holds.
 """
 
 from __future__ import annotations
@@ -78,6 +85,9 @@ PUSH_PATHS: Final = {
     "tombstone": f"{API}/tombstones",
 }
 AUDIT_PATH: Final = f"{API}/audit-entries"
+#: Many pushes in one request, each with its own idempotency key (see the module docstring).
+BATCH_PATH: Final = f"{API}/batch"
+MAX_BATCH_ITEMS: Final = 100
 ENROL_PATH: Final = f"{API}/enrolments"
 MEDIA_PATH: Final = f"{API}/media"
 

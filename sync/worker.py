@@ -19,6 +19,7 @@ import logging
 import random
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -42,6 +43,8 @@ log = logging.getLogger(__name__)
 #: A result queued just before its session closed is looked at again this soon.
 _NOT_READY_DELAY = 2.0
 _AUDIT_CURSOR = "audit.pushed_seq"
+#: Rows per batch request (the protocol allows up to MAX_BATCH_ITEMS).
+_BATCH_ITEMS = 50
 _AUDIT_HEAD = "audit.server_head"
 
 
@@ -60,6 +63,10 @@ class Backoff:
         if retry_after is not None:
             return min(retry_after, 86_400.0)
         return self.rng.uniform(0.0, min(self.cap, self.base * 2.0 ** min(attempts, 30)))
+
+
+def _round(tally: Counter[str], stopped_by: str | None = None) -> Round:
+    return Round(tally["delivered"], tally["skipped"], tally["failed"], stopped_by)
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,23 +114,90 @@ class SyncWorker:
 
     def deliver_due(self) -> Round:
         """Deliver every row that is due now; stops early when the server or network is down."""
-        delivered = skipped = failed = 0
+        tally: Counter[str] = Counter()
         while True:
             items = self._outbox.due(self._clock(), self._batch)
             if not items:
-                return Round(delivered, skipped, failed)
+                return _round(tally)
+            # Records go in batches when the connector takes them (one request and one commit
+            # for many rows: due() gives at most one row per session, so order holds); media
+            # are uploads of their own.
+            batched = [i for i in items if i.kind != "media"] if self._batching else []
+            stop = self._deliver_batches(batched, tally) if batched else None
             for item in items:
+                if stop is not None:
+                    break
+                if batched and item.kind != "media":
+                    continue
                 outcome = self._deliver(item)
-                if outcome == "delivered":
-                    delivered += 1
-                elif outcome == "skipped":
-                    skipped += 1
-                elif outcome == "failed":
-                    failed += 1
+                if outcome in ("delivered", "skipped", "failed"):
+                    tally[outcome] += 1
                 else:  # the network or the credential is down: later rows would fail the same
-                    return Round(delivered, skipped, failed + 1, outcome)
-                if self.on_progress is not None:
-                    self.on_progress(delivered + skipped, 0)
+                    tally["failed"] += 1
+                    stop = outcome
+                self._progress(tally)
+            if stop is not None:
+                return _round(tally, stop)
+
+    @property
+    def _batching(self) -> bool:
+        return isinstance(self._connector, ErpClient)
+
+    def _progress(self, tally: Counter[str]) -> None:
+        if self.on_progress is not None:
+            self.on_progress(tally["delivered"] + tally["skipped"], 0)
+
+    def _deliver_batches(self, items: list[OutboxItem], tally: Counter[str]) -> str | None:
+        """Deliver rows through batch requests; returns why the pass must stop, if it must."""
+        assert isinstance(self._connector, ErpClient)
+        ready: list[tuple[OutboxItem, Delivery]] = []
+        for item in items:
+            built = self._build(item)
+            if isinstance(built, str):
+                tally[built] += 1
+            else:
+                ready.append((item, built))
+        for start in range(0, len(ready), _BATCH_ITEMS):
+            chunk = ready[start : start + _BATCH_ITEMS]
+            try:
+                outcomes = self._connector.push_batch([d for _, d in chunk])
+            except TransientError as exc:
+                self._fail_all(chunk, str(exc), exc.retry_after)
+                tally["failed"] += len(chunk)
+                return "network" if exc.retry_after is None else "server busy"
+            except PermanentError as exc:
+                self._fail_all(chunk, f"refused: {exc}", self._backoff.cap)
+                tally["failed"] += len(chunk)
+                continue
+            except AuthError as exc:
+                self._fail_all(chunk, str(exc), self._backoff.cap)
+                tally["failed"] += len(chunk)
+                return "auth"
+            accepted = [
+                item.seq for (item, _), o in zip(chunk, outcomes, strict=True) if o.accepted
+            ]
+            self._outbox.delivered(accepted, self._clock())
+            tally["delivered"] += len(accepted)
+            for (item, _), outcome in zip(chunk, outcomes, strict=True):
+                if not outcome.accepted:
+                    error = f"refused: HTTP {outcome.status} {outcome.error}".strip()
+                    self._fail(item, error, self._backoff.cap)
+                    tally["failed"] += 1
+            if accepted:
+                self.last_error = None
+            self._progress(tally)
+        return None
+
+    def _fail_all(
+        self, chunk: list[tuple[OutboxItem, Delivery]], error: str, retry_after: float | None
+    ) -> None:
+        self.last_error = error
+        log.warning("%d outbox rows not delivered: %s", len(chunk), error)
+        now = self._clock()
+        self._outbox.failed_many(
+            [(item.seq, error, now + self._backoff.delay(item.attempts, retry_after))
+             for item, _ in chunk]
+        )  # fmt: skip
 
     def _deliver(self, item: OutboxItem) -> str:
         """Deliver one row: ``delivered``, ``skipped``, ``failed``, or why the pass must stop."""

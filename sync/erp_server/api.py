@@ -16,17 +16,20 @@ from typing import Any
 from sync.erp_server.keys import ServerKeys
 from sync.erp_server.media import MediaUploads
 from sync.erp_server.responses import Refused, Request, Response, error, json_response
-from sync.erp_server.store import AuthFailure, ErpStore, IdempotencyConflict
+from sync.erp_server.store import AuthFailure, BatchItem, ErpStore, IdempotencyConflict
 from sync.erp_server.validate import BodyError, audit_pairs, check_push
 from sync.protocol import (
     AUDIT_PATH,
+    BATCH_PATH,
     BUNDLE_KINDS,
     ENROL_PATH,
     IDEMPOTENCY_KEY,
+    MAX_BATCH_ITEMS,
     MEDIA_PATH,
     PUSH_PATHS,
     REPLAYED,
     bundle_path,
+    canonical,
     health_path,
     tokens_path,
 )
@@ -100,6 +103,7 @@ class ErpApi:
             (_TOKENS_RE, {"POST": self._tokens}),
             *[(exact(path), {"POST": push(kind)}) for path, kind in _PUSH_KINDS.items()],
             (_HEALTH_RE, {"POST": lambda request, device: self._push(request, "health", device)}),
+            (exact(BATCH_PATH), {"POST": self._batch}),
             (_BUNDLE_RE, {"GET": self._bundle}),
             (exact(MEDIA_PATH), {"POST": lambda r: self.media.create(self._device(r), r.headers)}),
             (
@@ -207,6 +211,33 @@ class ErpApi:
         )  # fmt: skip
         return Response(outcome.status, outcome.response, headers)
 
+    def _batch(self, request: Request) -> Response:
+        """Several pushes in one request and one transaction; each answered as on its own."""
+        device_id = self._device(request)
+        items = _json_object(request.body).get("items")
+        if not isinstance(items, list) or not 1 <= len(items) <= MAX_BATCH_ITEMS:
+            return error(400, "invalid_body", f"items: a list of 1-{MAX_BATCH_ITEMS} pushes")
+        results: list[dict[str, Any]] = [{} for _ in items]
+        prepared: list[tuple[int, BatchItem]] = []
+        for index, entry in enumerate(items):
+            try:
+                prepared.append((index, _batch_item(entry, device_id)))
+            except _ItemRefused as refused:
+                results[index] = refused.result
+        outcomes = self.store.accept_batch(device_id, [item for _, item in prepared])
+        for (index, item), outcome in zip(prepared, outcomes, strict=True):
+            if outcome is None:
+                results[index] = _item_error(item.key, 422, "idempotency_key_reused")
+                continue
+            results[index] = {
+                "idempotencyKey": item.key,
+                "status": outcome.status,
+                "response": json.loads(outcome.response),
+                "replayed": outcome.replayed,
+            }
+        log.info("batch from %s: %d items", device_id, len(items))
+        return json_response(200, {"results": results})
+
     # -- bundles --------------------------------------------------------------------------
 
     def _bundle(self, request: Request, kind: str) -> Response:
@@ -220,6 +251,41 @@ class ErpApi:
         if etag in _entity_tags(request.headers.get("if-none-match", "")):
             return Response(304, b"", {"ETag": etag})
         return json_response(200, bundle.document, {"ETag": etag, "Cache-Control": "no-cache"})
+
+
+class _ItemRefused(Exception):
+    def __init__(self, result: dict[str, Any]) -> None:
+        super().__init__(result.get("status"))
+        self.result = result
+
+
+def _item_error(key: Any, status: int, code: str, message: str = "") -> dict[str, Any]:
+    return {
+        "idempotencyKey": key if isinstance(key, str) else None,
+        "status": status,
+        "response": {"error": code, "message": message or code},
+    }
+
+
+def _batch_item(entry: Any, device_id: str) -> BatchItem:
+    """A batch entry checked as its own push would be; :class:`_ItemRefused` if it fails."""
+    if not isinstance(entry, dict):
+        raise _ItemRefused(_item_error(None, 400, "invalid_body", "an item must be an object"))
+    key, kind, body = entry.get("idempotencyKey"), entry.get("kind"), entry.get("body")
+    if not isinstance(key, str) or not _KEY_RE.match(key):
+        raise _ItemRefused(_item_error(key, 400, "idempotency_key_required"))
+    if kind not in PUSH_PATHS:
+        raise _ItemRefused(
+            _item_error(key, 400, "invalid_body", f"kind: one of {list(PUSH_PATHS)}")
+        )
+    try:
+        session_id = check_push(str(kind), body)
+    except BodyError as problem:
+        raise _ItemRefused(_item_error(key, 400, "invalid_body", str(problem))) from None
+    assert isinstance(body, dict)
+    if body.get("deviceId", device_id) != device_id:
+        raise _ItemRefused(_item_error(key, 403, "forbidden", "deviceId is another device"))
+    return BatchItem(key, canonical(body), str(kind), session_id, body)
 
 
 def _auth_error(code: str, message: str) -> Response:

@@ -87,6 +87,17 @@ def sha256_hex(text: str | bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+@dataclass(frozen=True, slots=True)
+class BatchItem:
+    """One push inside a batch request, validated."""
+
+    key: str
+    raw: bytes
+    kind: str
+    session_id: str | None
+    body: dict[str, Any]
+
+
 class IdempotencyConflict(Exception):
     """The same idempotency key came back with another body."""
 

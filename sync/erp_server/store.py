@@ -24,6 +24,7 @@ from typing import Any
 from sync.erp_server.records import (
     SCHEMA,
     AuthFailure,
+    BatchItem,
     Credentials,
     Device,
     IdempotencyConflict,
@@ -40,6 +41,7 @@ from sync.protocol import canonical
 
 __all__ = [
     "AuthFailure",
+    "BatchItem",
     "Credentials",
     "Device",
     "ErpStore",
@@ -207,37 +209,67 @@ class ErpStore:
         answer then carries the head (the highest entry held). Raises
         :class:`IdempotencyConflict` when the key was used with another body.
         """
+        with self._tx() as db:
+            return self._accept(
+                db, device_id, idempotency_key, raw_body, kind, session_id, body, audit_entries
+            )
+
+    def accept_batch(self, device_id: str, items: Sequence[BatchItem]) -> list[PushOutcome | None]:
+        """Store several pushes in ONE transaction (one fsync for the lot); per item the same
+        outcome as :meth:`accept_push`, or ``None`` where its key was reused with another body
+        (that item only is refused)."""
+        outcomes: list[PushOutcome | None] = []
+        with self._tx() as db:
+            for item in items:
+                try:
+                    outcome = self._accept(
+                        db, device_id, item.key, item.raw, item.kind, item.session_id, item.body, ()
+                    )
+                    outcomes.append(outcome)
+                except IdempotencyConflict:
+                    outcomes.append(None)
+        return outcomes
+
+    def _accept(  # noqa: PLR0917 - one row's fields
+        self,
+        db: sqlite3.Connection,
+        device_id: str,
+        idempotency_key: str,
+        raw_body: bytes,
+        kind: str,
+        session_id: str | None,
+        body: dict[str, Any],
+        audit_entries: Sequence[tuple[int, str]],
+    ) -> PushOutcome:
         digest = sha256_hex(raw_body)
         now = time.time()
-        with self._tx() as db:
-            row = db.execute(
-                "SELECT body_sha256, status, response FROM idempotency "
-                "WHERE device_id = ? AND key = ?",
-                (device_id, idempotency_key),
-            ).fetchone()
-            if row is not None:
-                if row[0] != digest:
-                    raise IdempotencyConflict(idempotency_key)
-                return PushOutcome(int(row[1]), bytes(row[2]), replayed=True)
-            receipt = uuid.uuid4().hex
-            db.execute(
-                "INSERT INTO received (receipt, kind, device_id, session_id, idempotency_key, "
-                "body, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (receipt, kind, device_id, session_id, idempotency_key, as_text(body), now),
+        row = db.execute(
+            "SELECT body_sha256, status, response FROM idempotency WHERE device_id = ? AND key = ?",
+            (device_id, idempotency_key),
+        ).fetchone()
+        if row is not None:
+            if row[0] != digest:
+                raise IdempotencyConflict(idempotency_key)
+            return PushOutcome(int(row[1]), bytes(row[2]), replayed=True)
+        receipt = uuid.uuid4().hex
+        db.execute(
+            "INSERT INTO received (receipt, kind, device_id, session_id, idempotency_key, "
+            "body, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (receipt, kind, device_id, session_id, idempotency_key, as_text(body), now),
+        )
+        answer: dict[str, Any] = {"receipt": receipt}
+        if kind == "audit":
+            db.executemany(
+                "INSERT OR IGNORE INTO audit_entries (device_id, seq, hash) VALUES (?, ?, ?)",
+                [(device_id, seq, entry_hash) for seq, entry_hash in audit_entries],
             )
-            answer: dict[str, Any] = {"receipt": receipt}
-            if kind == "audit":
-                db.executemany(
-                    "INSERT OR IGNORE INTO audit_entries (device_id, seq, hash) VALUES (?, ?, ?)",
-                    [(device_id, seq, entry_hash) for seq, entry_hash in audit_entries],
-                )
-                answer["head"] = self._audit_head(db, device_id)
-            response = canonical(answer)
-            db.execute(
-                "INSERT INTO idempotency (device_id, key, body_sha256, status, response, "
-                "created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                (device_id, idempotency_key, digest, 201, response, now),
-            )
+            answer["head"] = self._audit_head(db, device_id)
+        response = canonical(answer)
+        db.execute(
+            "INSERT INTO idempotency (device_id, key, body_sha256, status, response, "
+            "created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            (device_id, idempotency_key, digest, 201, response, now),
+        )
         return PushOutcome(201, response, replayed=False)
 
     @staticmethod
