@@ -146,8 +146,11 @@ def _bare_posts(server: _Server, data: Path, count: int) -> float:
         reply = http.post(
             server.url + PUSH_PATHS["consent"],
             data=canonical({**body, "sessionId": f"bare{i}"}),
-            headers={"Authorization": f"Bearer {token}", IDEMPOTENCY_KEY: f"bare-{i}",
-                     "Content-Type": "application/json"},  # fmt: skip
+            headers={
+                "Authorization": f"Bearer {token}",
+                IDEMPOTENCY_KEY: f"bare-{i}",
+                "Content-Type": "application/json",
+            },
             timeout=10,
         )
         reply.raise_for_status()
