@@ -22,6 +22,7 @@ from kiosk.bank import parse_bank
 from kiosk.config import load_config
 from kiosk.errors import BankError, ConfigError, VaultError
 from kiosk.store import SessionStore
+from kiosk.vault.erp_accounts import apply_accounts, parse_accounts
 from sync.client import ErpClient
 from sync.protocol import BUNDLE_KINDS, Bundle, BundleError, NotNewer, verify_bundle
 
@@ -88,6 +89,9 @@ class BundlePuller:
             return self._refuse(kind, current, str(exc))
         if kind == "tombstones":
             self._apply_tombstones(bundle.data)
+        elif kind == "accounts":
+            applied = apply_accounts(self._store, parse_accounts(bundle.data), self._clock())
+            log.info("accounts from the ERP: %s", applied)
         pulled.store_bundle(
             self._data_dir,
             self._store.keyring.device_key,
@@ -177,5 +181,8 @@ def _check_content(bundle: Bundle) -> None:
         raise BundleError("each tombstone names either a sessionId or a candidateRef")
     elif bundle.kind == "invitations" and not all({"code", "positionId"} <= e.keys() for e in data):
         raise BundleError("each invitation needs a code and a positionId")
-    elif bundle.kind == "accounts" and not all({"userId", "role"} <= e.keys() for e in data):
-        raise BundleError("each account needs a userId and a role")
+    elif bundle.kind == "accounts":
+        try:
+            parse_accounts(data)
+        except VaultError as exc:
+            raise BundleError(f"accounts version {bundle.version}: {exc}") from None

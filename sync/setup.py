@@ -12,6 +12,7 @@ from kiosk.store import SessionStore
 from sync.bundles import BundlePuller
 from sync.client import ErpClient
 from sync.credentials import load_credentials, load_org_key
+from sync.health import HealthReporter
 from sync.media import MediaUploader
 from sync.transport import TlsSettings
 from sync.worker import Backoff, SyncWorker
@@ -68,6 +69,15 @@ def build_sync(
         client,
         backoff=backoff or Backoff(cap=config.erp.max_backoff_seconds),
         interval=config.erp.push_interval_seconds,
+    )
+    worker.extra_tasks.append(
+        HealthReporter(
+            client,
+            store,
+            config.data_dir,
+            lambda: worker.last_error,
+            interval=config.erp.pull_interval_minutes * 60.0,
+        )
     )
     if config.erp.upload_media:
         worker.media = MediaUploader(client, config.media_dir)

@@ -341,6 +341,8 @@ class Accounts:
             return True, None
         code = factor.replace(" ", "")
         if code.isascii() and code.isdigit():
+            if not user.totp_sealed:  # an ERP account with a badge only
+                return False, None
             secret = _open(self._keyring.device_key, user.totp_sealed, _aad("totp", user.user_id))
             step = totp.verify_totp(secret, code, now, last_used_step=user.last_totp_step)
             return step is not None, step

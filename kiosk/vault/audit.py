@@ -38,6 +38,7 @@ ACTIONS = frozenset(
         "enrolment",
         "user_added",
         "user_unlocked",
+        "user_disabled",
         "wipe",
     }
 )
