@@ -198,6 +198,8 @@ def assemble(
         camera = camera or built_camera
         microphone = microphone or built_microphone
     store = open_store(config)
+    # A vendor connector needs results in the clear: keep device copies until delivered.
+    store.keyring.retain_device_copy = config.erp.connector != "kiosk"
     # The retention job: at every start (and, in the app, periodically).
     purged = retention.purge(
         store, config.retention_days, clock.now(), actor="system", media_root=config.media_dir

@@ -187,6 +187,18 @@ class ErpConfig:
         "How often the sync worker asks for new config, banks, invitations and accounts.",
         _between(1, 1440),
     )
+    connector: Literal["kiosk", "feishu"] = setting(
+        "kiosk",
+        "Which HR system API results go to: `kiosk` (this project's contract, "
+        "sync/openapi.yaml; needs `kiosk provision`) or `feishu` (Feishu Hire external "
+        "interview assessments, docs/sync-vendor.md; app credentials in "
+        "`<data_dir>/keys/feishu.json`).",
+    )
+    feishu_base_url: str = setting(
+        "https://open.feishu.cn",
+        'Feishu open platform base URL (`connector = "feishu"`).',
+        _https_url,
+    )
     upload_media: bool = setting(
         False,
         "Upload answer recordings (encrypted under each session's key) to the ERP. Until "

@@ -80,6 +80,10 @@ def build_report(finished: FinishedInterview, bank: QuestionBank) -> dict[str, A
         "candidate": {
             "name": finished.personal.get("name"),
             "profile": finished.personal.get("profile"),
+            # The ERP's candidate id and the HR system's own ids from the invitation (e.g. the
+            # Feishu external interview), so a result can be filed where it belongs.
+            "ref": finished.personal.get("candidate_ref"),
+            "external": finished.personal.get("external", {}),
         },
         "position": {"id": position.id, "title": position.title.in_language(language)},
         "language": language,

@@ -239,7 +239,7 @@ class SessionStore:
                 # goes, and with the keys gone nothing of the session can be read again.
                 self._db.execute("UPDATE sessions SET personal = x'' WHERE id = ?", [session_id])
                 self._db.execute("DELETE FROM session_keys WHERE session_id = ?", [session_id])
-            else:
+            elif not self._keyring.retain_device_copy:
                 # Only when someone else holds a copy: a session opened before the first
                 # recruiter or the enrolment has nothing but its device copy, and keeps it.
                 self._db.execute(
@@ -511,6 +511,20 @@ class SessionStore:
             [session_id],
         ).fetchall()
         return [WrappedKey(*row) for row in rows]
+
+    def drop_device_copy(self, session_id: str) -> None:
+        """Delete a closed session's device copy now that its result is delivered (kept until
+        then under ``keyring.retain_device_copy``), if another copy exists."""
+        with self._transaction():
+            self._db.execute(
+                "DELETE FROM session_keys WHERE session_id = ? AND recipient = ? AND EXISTS "
+                "(SELECT 1 FROM session_keys WHERE session_id = ? AND recipient != ?) AND "
+                "EXISTS (SELECT 1 FROM sessions WHERE id = ? AND closed_at IS NOT NULL)",
+                [session_id, DEVICE, session_id, DEVICE, session_id],
+            )
+        with self._lock:
+            self._keys.pop(session_id, None)
+        self.checkpoint()
 
     def add_server_copy(self, session_id: str) -> WrappedKey:
         """Wrap a session's key to the server's key now (a session recorded before enrolment,

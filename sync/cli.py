@@ -144,14 +144,14 @@ def _now(config: KioskConfig, store: SessionStore, timeout: float) -> int:
             if left.pending == 0 or result.stopped_by == "auth":
                 break
             time.sleep(min(1.0, max(0.05, _seconds_to_next(store))))
+        pulls = []
         try:
-            pulls = setup.puller.pull_all()
+            pulls = setup.puller.pull_all() if setup.puller is not None else []
         except SyncError as exc:
-            pulls = []
             print(f"pull failed: {exc}", file=sys.stderr)
     finally:
         bar.finish()
-        setup.client.close()
+        setup.close()
     left = outbox.status(time.time())
     error = f"; last error: {left.last_error}" if left.pending and left.last_error else ""
     print(f"delivered {delivered}; {left.pending} pending{error}")
@@ -172,11 +172,12 @@ def _run_service(config: KioskConfig, store: SessionStore) -> int:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     last_pull = 0.0
-    print(f"syncing with {setup.client.device_id}'s ERP; stop with Ctrl+C or SIGTERM", flush=True)
+    print(f"syncing ({config.erp.connector}); stop with Ctrl+C or SIGTERM", flush=True)
     try:
         while not stop.is_set():
             setup.worker.run_pass()
-            if time.monotonic() - last_pull > config.erp.pull_interval_minutes * 60:
+            due = time.monotonic() - last_pull > config.erp.pull_interval_minutes * 60
+            if setup.puller is not None and due:
                 try:
                     setup.puller.pull_all()
                 except SyncError as exc:
@@ -186,7 +187,7 @@ def _run_service(config: KioskConfig, store: SessionStore) -> int:
     except KeyboardInterrupt:
         pass
     finally:
-        setup.client.close()
+        setup.close()
     return 0
 
 

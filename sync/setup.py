@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -9,12 +10,14 @@ from pathlib import Path
 from kiosk.config import KioskConfig
 from kiosk.errors import ErrorKind, VaultError
 from kiosk.store import SessionStore
+from sync.adapters.feishu import FeishuHireConnector
 from sync.bundles import BundlePuller
 from sync.client import ErpClient
+from sync.connector import Delivery
 from sync.credentials import load_credentials, load_org_key
 from sync.health import HealthReporter
 from sync.media import MediaUploader
-from sync.transport import TlsSettings
+from sync.transport import TlsSettings, new_session
 from sync.worker import Backoff, SyncWorker
 
 
@@ -29,6 +32,10 @@ def tls_settings(config: KioskConfig) -> TlsSettings:
     )
 
 
+#: Feishu app credentials, written by IT (mode 0600): {"appId": …, "appSecret": …}.
+FEISHU_FILE = "feishu.json"
+
+
 def keys_dir(config: KioskConfig) -> Path:
     """The terminal's keys folder (shared with the vault)."""
     return config.data_dir / "keys"
@@ -36,17 +43,25 @@ def keys_dir(config: KioskConfig) -> Path:
 
 @dataclass(frozen=True, slots=True)
 class SyncSetup:
-    """The connected parts: close the client when done."""
+    """The connected parts: :meth:`close` when done."""
 
-    client: ErpClient
     worker: SyncWorker
-    puller: BundlePuller
+    client: ErpClient | None = None  # our contract; None with a vendor connector
+    puller: BundlePuller | None = None  # bundles exist only in our contract
+
+    def close(self) -> None:
+        """Close the HTTP connections."""
+        if self.client is not None:
+            self.client.close()
 
 
 def build_sync(
     config: KioskConfig, store: SessionStore, *, backoff: Backoff | None = None
 ) -> SyncSetup:
-    """The client, worker and puller for an enrolled terminal; VaultError (``LOCKED``) if not."""
+    """The sync parts the config names; VaultError (``LOCKED``) if they cannot be built yet."""
+    backoff = backoff or Backoff(cap=config.erp.max_backoff_seconds)
+    if config.erp.connector == "feishu":
+        return _feishu(config, store, backoff)
     keys = keys_dir(config)
     credentials = load_credentials(keys)
     org_key = load_org_key(keys)
@@ -64,12 +79,7 @@ def build_sync(
             "enrolled offline: set erp.endpoint in the config to sync", kind=ErrorKind.LOCKED
         )
     client = ErpClient(credentials, tls_settings(config), timeout=config.erp.timeout_seconds)
-    worker = SyncWorker(
-        store,
-        client,
-        backoff=backoff or Backoff(cap=config.erp.max_backoff_seconds),
-        interval=config.erp.push_interval_seconds,
-    )
+    worker = SyncWorker(store, client, backoff=backoff, interval=config.erp.push_interval_seconds)
     worker.extra_tasks.append(
         HealthReporter(
             client,
@@ -84,4 +94,39 @@ def build_sync(
     puller = BundlePuller(
         store, client, org_key, config.data_dir, clock=time.time, media_root=config.media_dir
     )
-    return SyncSetup(client, worker, puller)
+    return SyncSetup(worker, client, puller)
+
+
+def _feishu(config: KioskConfig, store: SessionStore, backoff: Backoff) -> SyncSetup:
+    """Results to Feishu Hire (docs/sync-vendor.md): no enrolment, bundles or media there."""
+    path = keys_dir(config) / FEISHU_FILE
+    try:
+        app = json.loads(path.read_text(encoding="utf-8"))
+        app_id, app_secret = str(app["appId"]), str(app["appSecret"])
+    except FileNotFoundError:
+        raise VaultError(
+            f"connector feishu needs the app credentials in {path}", kind=ErrorKind.LOCKED
+        ) from None
+    except (ValueError, KeyError, TypeError):
+        raise VaultError(f'{path}: expected {{"appId": …, "appSecret": …}}') from None
+    connector = FeishuHireConnector(
+        config.erp.feishu_base_url,
+        app_id,
+        app_secret,
+        new_session(tls_settings(config)),
+        interview_for=feishu_interview,
+        timeout=config.erp.timeout_seconds,
+    )
+    worker = SyncWorker(
+        store, connector, backoff=backoff, interval=config.erp.push_interval_seconds
+    )
+    return SyncSetup(worker)
+
+
+def feishu_interview(delivery: Delivery) -> str | None:
+    """The Feishu external interview of a result: from the invitation, via the sealed report
+    (``candidate.external.feishuInterviewId``)."""
+    report = delivery.plaintext or {}
+    external = (report.get("candidate") or {}).get("external") or {}
+    value = external.get("feishuInterviewId")
+    return str(value) if value else None

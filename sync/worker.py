@@ -140,6 +140,10 @@ class SyncWorker:
                 return _round(tally, stop)
 
     @property
+    def _needs_plaintext(self) -> bool:
+        return bool(getattr(self._connector, "needs_plaintext", False))
+
+    @property
     def _batching(self) -> bool:
         return isinstance(self._connector, ErpClient)
 
@@ -212,9 +216,8 @@ class SyncWorker:
         return self._push(item, lambda: self._connector.push(delivery))
 
     def _build(self, item: OutboxItem) -> Delivery | str:
-        needs_plaintext = getattr(self._connector, "needs_plaintext", False)
         try:
-            built = wire.build(self._store, item, plaintext=needs_plaintext)
+            built = wire.build(self._store, item, plaintext=self._needs_plaintext)
         except Exception as exc:  # a record that cannot be read must not stop the queue
             log.exception("outbox row %d (%s) cannot be built", item.seq, item.kind)
             self._fail(item, f"cannot build: {type(exc).__name__}", self._backoff.cap)
@@ -245,6 +248,9 @@ class SyncWorker:
             return "auth"
         self._outbox.delivered([item.seq], self._clock())
         self.last_error = None
+        if item.kind == "result" and item.session_id and self._needs_plaintext:
+            # Kept only until now (keyring.retain_device_copy): the result is where it belongs.
+            self._store.drop_device_copy(item.session_id)
         if receipt is None:
             log.info("outbox row %d (%s): no place for it at this ERP", item.seq, item.kind)
         return "delivered"

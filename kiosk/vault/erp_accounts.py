@@ -25,7 +25,7 @@ from kiosk.store import SessionStore
 from kiosk.vault import totp
 
 # The account module's own sealing and hashing, so ERP and local accounts are stored alike.
-from kiosk.vault.accounts import _USER_ID, _aad, _departments, _seal  # noqa: PLC2701
+from kiosk.vault.accounts import _USER_ID, _aad, _departments, _seal
 from kiosk.vault.passwords import Argon2Params
 from kiosk.vault.roles import Role
 

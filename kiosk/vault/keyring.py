@@ -52,6 +52,10 @@ class Keyring:
     review_key: X25519PublicKey | None = None
     #: The review key's private half, once a recruiter has logged in (None otherwise).
     review_private: X25519PrivateKey | None = field(default=None, repr=False)
+    #: Keep each session's device copy after it closes, until sync has delivered its result:
+    #: set when the HR system's connector needs results in the clear (a vendor API). Costs the
+    #: stolen-terminal protection of the sessions not yet delivered (docs/sync-vendor.md).
+    retain_device_copy: bool = False
 
     @classmethod
     def load(cls, keys_dir: Path) -> Keyring:

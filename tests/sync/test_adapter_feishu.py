@@ -16,16 +16,24 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 
-from kiosk.outbox import idempotency_key
+from kiosk.config import load_config
+from kiosk.engine import InterviewState, PlannedQuestion, Stage
+from kiosk.outbox import Outbox, idempotency_key
+from kiosk.store import SessionStore
+from kiosk.vault.envelope import new_key_pair
+from kiosk.vault.keyring import Keyring
 from sync.adapters import feishu
 from sync.adapters.feishu import ASSESSMENTS_PATH, TOKEN_PATH, FeishuHireConnector
 from sync.connector import AuthError, Delivery, PermanentError, TransientError
 from sync.protocol import MAX_RESPONSE_BYTES
+from sync.setup import FEISHU_FILE, build_sync
+from sync.worker import Backoff
 
 APP_ID = "cli_a1b2c3d4e5f6"
 APP_SECRET = "s3cr3t-app-secret-never-logged"  # noqa: S105 (a test value)
@@ -477,3 +485,46 @@ def test_a_redirect_is_not_followed(fake: tuple[FakeFeishu, str]) -> None:
     with pytest.raises(PermanentError, match="redirect"):
         connector(base).push(result_delivery())
     assert len(state.calls(ASSESSMENTS_PATH)) == 1
+
+
+def test_the_feishu_connector_from_config_delivers_and_then_drops_the_kept_key(
+    fake: tuple[FakeFeishu, str], tmp_path: Path
+) -> None:
+    """connector = "feishu" end to end: the terminal keeps a closed session's device key copy
+    only until Feishu has the result, then drops it (the review copy remains)."""
+    state, base = fake
+    data = tmp_path / "data"
+    config = load_config(
+        None,
+        environ={
+            "KIOSK_DATA_DIR": str(data),
+            "KIOSK_ERP_CONNECTOR": "feishu",
+            "KIOSK_ERP_FEISHU_BASE_URL": base,
+        },
+    )
+    (data / "keys").mkdir(parents=True)
+    (data / "keys" / FEISHU_FILE).write_text(
+        json.dumps({"appId": APP_ID, "appSecret": APP_SECRET}), encoding="utf-8"
+    )
+    _, review_public = new_key_pair()
+    store = SessionStore(data / "kiosk.db", Keyring(b"\x04" * 32, review_key=review_public))
+    store.keyring.retain_device_copy = True  # what kiosk.app.assemble sets for this connector
+    state_ = InterviewState(
+        stage=Stage.GREETING, session_id="s-feishu", position_id="swe-intern", language="en",
+        questions=(PlannedQuestion("q", "behavioural", 30, 120, 1),),
+    )  # fmt: skip
+    store.create_session(state_, "FEIS-0001", {"name": "N"}, 1.0)
+    report = kiosk_report()
+    report["candidate"]["external"] = {"feishuInterviewId": INTERVIEW_ID}
+    store.save_result("s-feishu", report, "scored", 2.0)
+    store.close_session("s-feishu", "completed", 3.0)
+    assert {c.recipient for c in store.wrapped_keys("s-feishu")} == {"device", "review"}
+    setup = build_sync(config, store, backoff=Backoff(base=0.01, cap=0.05))
+    assert setup.puller is None and setup.client is None
+    setup.worker.run_pass()
+    (call,) = state.calls(ASSESSMENTS_PATH)
+    assert call.body["external_interview_id"] == INTERVIEW_ID
+    assert Outbox(store).status(now=1e12).pending == 0
+    # Delivered: the device copy goes, so a stolen terminal no longer opens this session.
+    assert {c.recipient for c in store.wrapped_keys("s-feishu")} == {"review"}
+    store.close()
