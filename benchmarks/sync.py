@@ -5,8 +5,9 @@
   against the baseline of bare ``requests`` POSTs, one request per row (two per result) on one
   keep-alive connection to the same server: what batching the rows (one request and one commit
   on each side per 50 rows) buys over the simplest client;
-- memory: the worker's peak RSS growth while delivering a 10,000-result backlog, against a
-  1,000-result one, each in a fresh process: memory must not grow with the backlog.
+- memory: the worker's peak RSS, and the peak of Python allocations made while draining
+  (tracemalloc, in separate runs: tracing slows the worker), for a 10,000-result backlog against
+  a 1,000-result one, each in a fresh process: memory must not grow with the backlog.
 
 Plain HTTP on loopback (a terminal's HTTPS adds one handshake per connection, kept alive).
 """
@@ -20,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import tracemalloc
 from pathlib import Path
 
 import requests
@@ -89,8 +91,8 @@ class _Server:
         self.proc.wait(timeout=10)
 
 
-def _terminal(root: Path, server: _Server, results: int) -> Path:
-    data = root / f"terminal-{results}"
+def _terminal(root: Path, server: _Server, results: int, name: str) -> Path:
+    data = root / f"terminal-{name}"
     store = SessionStore(data / "kiosk.db", Keyring.load(data / "keys"))
     enrol_online(store, data / "keys", server.url, server.token(), TlsSettings(), device_name="b")
     fill_backlog(store, results)
@@ -98,17 +100,17 @@ def _terminal(root: Path, server: _Server, results: int) -> Path:
     return data
 
 
-def _drain_in_process(data: Path) -> dict[str, float]:
+def _drain_in_process(data: Path, *, trace: bool = False) -> dict[str, float]:
     """Run the worker over the backlog in a fresh process; its figures as JSON."""
     done = subprocess.run(
-        [sys.executable, "-m", "benchmarks.sync", "--drain", str(data)],
+        [sys.executable, "-m", "benchmarks.sync", "--drain", str(data), *(["--trace"] * trace)],
         cwd=ROOT, capture_output=True, text=True, check=True, timeout=1800,
     )  # fmt: skip
     figures: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
     return figures
 
 
-def drain(data: Path) -> None:
+def drain(data: Path, *, trace: bool) -> None:
     """(In the child process.) Deliver everything; print seconds, counts and memory as JSON."""
     from sync.client import ErpClient  # noqa: PLC0415 - the child's own imports
     from sync.worker import Backoff, SyncWorker  # noqa: PLC0415
@@ -121,13 +123,17 @@ def drain(data: Path) -> None:
     outbox = Outbox(store)
     before = outbox.status(time.time()).pending
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    if trace:
+        tracemalloc.start()
     started = time.perf_counter()
     while outbox.status(time.time()).pending:
         worker.run_pass()
     seconds = time.perf_counter() - started
     rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"seconds": seconds, "rows": before, "rss_kb": rss_after,
-                      "rss_growth_kb": rss_after - rss_before}))  # fmt: skip
+    heap_peak = tracemalloc.get_traced_memory()[1] if trace else 0
+    figures = {"seconds": seconds, "rows": before, "rss_kb": rss_after,
+               "rss_growth_kb": rss_after - rss_before, "heap_peak": heap_peak}  # fmt: skip
+    print(json.dumps(figures))
 
 
 def _bare_posts(server: _Server, data: Path, count: int) -> float:
@@ -163,11 +169,15 @@ def rows(small: int = 1_000, large: int = 10_000) -> list[Row]:
         root = Path(tmp)
         server = _Server(root / "erp")
         try:
-            small_dir = _terminal(root, server, small)
-            large_dir = _terminal(root, server, large)
+            small_dir = _terminal(root, server, small, "a")
+            traced_small = _terminal(root, server, small, "b")
+            large_dir = _terminal(root, server, large, "c")
             small_run = _drain_in_process(small_dir)
             bare = _bare_posts(server, small_dir, int(small_run["rows"]))
             large_run = _drain_in_process(large_dir)
+            heap_small = _drain_in_process(traced_small, trace=True)["heap_peak"] / 2**20
+            large_dir = _terminal(root, server, large, "d")
+            heap_large = _drain_in_process(large_dir, trace=True)["heap_peak"] / 2**20
         finally:
             server.stop()
     per_second = small / small_run["seconds"]
@@ -200,12 +210,18 @@ def rows(small: int = 1_000, large: int = 10_000) -> list[Row]:
             f"{growth_small:.1f} MB ({small:,})",
             f"{(growth_large + 1) / (growth_small + 1):.2f}x (+1 MB each)",
         ),
+        (
+            "  peak Python allocations while draining (tracemalloc)",
+            f"{heap_large:.1f} MB ({large:,})",
+            f"{heap_small:.1f} MB ({small:,})",
+            f"{heap_large / max(heap_small, 0.01):.2f}x",
+        ),
     ]
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 3 and sys.argv[1] == "--drain":
-        drain(Path(sys.argv[2]))
+    if len(sys.argv) >= 3 and sys.argv[1] == "--drain":
+        drain(Path(sys.argv[2]), trace="--trace" in sys.argv[3:])
     else:
         os.environ.setdefault("PYTHONUNBUFFERED", "1")
         for row in rows():
