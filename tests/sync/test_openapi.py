@@ -3,8 +3,8 @@
 The contract an ERP team implements is the YAML; the code both ends run is the module. These
 tests fail when either moves without the other: a path, method or header the module defines and
 the YAML does not, a body field named in the module's docstring and missing from its schema, an
-example the schemas reject, or a description of the sealed format that no longer opens what
-the vault writes.
+example the schemas reject, a batch example the reference server would answer otherwise, or a
+description of the sealed format that no longer opens what the vault writes.
 """
 
 from __future__ import annotations
@@ -27,10 +27,25 @@ from openapi_spec_validator import validate
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+from kiosk import retention
+from kiosk.engine import InterviewState, PlannedQuestion, Stage
+from kiosk.errors import VaultError
+from kiosk.outbox import Outbox, idempotency_key
 from kiosk.vault import audit
 from kiosk.vault.envelope import fingerprint
+from kiosk.vault.erp_accounts import parse_accounts
 from kiosk.vault.passwords import Argon2Params, hash_pin
 from sync import protocol
+from sync.client import ErpClient
+from sync.credentials import DeviceCredentials
+from sync.erp_server.api import ErpApi
+from sync.erp_server.keys import ServerKeys
+from sync.erp_server.media import MediaUploads
+from sync.erp_server.responses import Request
+from sync.erp_server.store import ErpStore
+from sync.transport import TlsSettings
+from sync.worker import SyncWorker
+from tests.sync.terminal import add_results, open_terminal
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC_PATH = ROOT / "sync" / "openapi.yaml"
@@ -140,6 +155,7 @@ def test_every_protocol_path_is_documented_with_its_method(spec: dict[str, Any])
     expected = [(path, "post") for path in protocol.PUSH_PATHS.values()]
     expected += [
         (protocol.AUDIT_PATH, "post"),
+        (protocol.BATCH_PATH, "post"),
         (protocol.ENROL_PATH, "post"),
         (protocol.MEDIA_PATH, "post"),
         (protocol.MEDIA_PATH + "/0f1e2d3c4b5a6978", "head"),
@@ -382,6 +398,223 @@ def test_the_upload_metadata_example_names_the_documented_keys(spec: dict[str, A
     assert re.fullmatch(r"[0-9a-f]{64}", values["sha256"])
 
 
+# -- batches -----------------------------------------------------------------------------------
+
+
+def _batch_examples(spec: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+    """The batch request example and the answer examples by name."""
+    op = find_operation(spec, protocol.BATCH_PATH, "post")
+    request = next(iter(op["requestBody"]["content"]["application/json"]["examples"].values()))
+    answers = op["responses"]["200"]["content"]["application/json"]["examples"]
+    return request["value"], {name: example["value"] for name, example in answers.items()}
+
+
+def _item_session(item: dict[str, Any]) -> str:
+    body = item["body"]
+    return str(body["subject"]["sessionId"] if item["kind"] == "result" else body["sessionId"])
+
+
+def test_batch_items_are_the_protocol_pushes_with_their_schemas(spec: dict[str, Any]) -> None:
+    schemas = spec["components"]["schemas"]
+    assert schemas["Batch"]["properties"]["items"]["maxItems"] == protocol.MAX_BATCH_ITEMS
+    assert schemas["BatchResults"]["properties"]["results"]["maxItems"] == protocol.MAX_BATCH_ITEMS
+    mapping = schemas["BatchItem"]["discriminator"]["mapping"]
+    assert set(mapping) == set(protocol.PUSH_PATHS), "a batch takes exactly the outbox pushes"
+    assert sorted(ref["$ref"] for ref in schemas["BatchItem"]["oneOf"]) == sorted(mapping.values())
+    for kind, ref in mapping.items():
+        item = resolve(spec, {"$ref": ref})["properties"]
+        assert item["kind"]["const"] == kind
+        push = find_operation(spec, protocol.PUSH_PATHS[kind], "post")
+        single = push["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+        assert item["body"]["$ref"] == single, f"{kind}: the body is not the push's own schema"
+    # A batch has no key of its own: each item carries the one its own push would send.
+    op = find_operation(spec, protocol.BATCH_PATH, "post")
+    assert not [p for p in parameters(spec, protocol.BATCH_PATH, op) if p["in"] == "header"]
+    assert {"200", "400", "401", "413", "429", "503"} <= set(op["responses"])
+
+
+def test_the_batch_example_is_what_a_terminal_sends(
+    spec: dict[str, Any], registry: Registry
+) -> None:
+    batch, answers = _batch_examples(spec)
+    errors = [e.message for e in component(registry, "Batch").iter_errors(batch)]
+    assert not errors, errors
+    items = batch["items"]
+    sessions = [_item_session(item) for item in items]
+    assert len(set(sessions)) == len(sessions), "at most one item per session"
+    for item in items:
+        schema = find_operation(spec, protocol.PUSH_PATHS[item["kind"]], "post")["requestBody"]
+        body_schema = schema["content"]["application/json"]["schema"]
+        assert not list(validator(registry, body_schema).iter_errors(item["body"]))
+        # The outbox's record ids (a consent's is its row id, which its body does not carry).
+        record_id = {
+            "result": "result",
+            "review": str(item["body"].get("seq")),
+            "tombstone": "tombstone",
+        }.get(item["kind"])
+        if record_id is not None:
+            key = idempotency_key(item["kind"], _item_session(item), record_id)
+            assert item["idempotencyKey"] == key, f"{item['kind']}: not the outbox's key"
+    review = next(item["body"] for item in items if item["kind"] == "review")
+    assert ("review", str(review["seq"])) in _open_sealed(review["sessionId"], review["sealed"])
+    for name, answer in answers.items():
+        errors = [e.message for e in component(registry, "BatchResults").iter_errors(answer)]
+        assert not errors, f"{name}: {errors}"
+        keys = [result["idempotencyKey"] for result in answer["results"]]
+        assert keys == [item["idempotencyKey"] for item in items], f"{name}: not in item order"
+
+
+class _Erp:
+    """The reference server's endpoints in-process (no sockets), with one enrolled device."""
+
+    def __init__(self, directory: Path) -> None:
+        directory.mkdir(exist_ok=True)
+        self.store = ErpStore(directory / "erp.db")
+        keys = ServerKeys(signing=TEST_SIGNING_KEY, sealing=TEST_SEALING_KEY)
+        self.api = ErpApi(self.store, keys, MediaUploads(self.store, directory), 3600.0)
+        token = self.store.issue_enrolment_token(3600.0)
+        credentials = self.store.enrol(token, "fair-hall-kiosk-03", "0.9.0", 3600.0)
+        assert credentials is not None
+        self.token = credentials.access_token
+
+    def batch(self, items: list[dict[str, Any]]) -> dict[str, Any]:
+        headers = {"authorization": f"Bearer {self.token}", "content-type": "application/json"}
+        request = Request(
+            "POST", protocol.BATCH_PATH, headers, protocol.canonical({"items": items})
+        )
+        response = self.api.handle(request)
+        assert response.status == 200, response.body
+        answer: dict[str, Any] = json.loads(response.body)
+        return answer
+
+
+def _outcomes(answer: dict[str, Any]) -> list[tuple[Any, ...]]:
+    return [
+        (r["idempotencyKey"], r["status"], r.get("replayed"), r["response"].get("error"))
+        for r in answer["results"]
+    ]
+
+
+def test_the_reference_server_answers_the_batch_examples_as_documented(
+    spec: dict[str, Any], registry: Registry, tmp_path: Path
+) -> None:
+    batch, answers = _batch_examples(spec)
+    items = batch["items"]
+    results = component(registry, "BatchResults")
+
+    # "backlog": the first two items were stored by a request whose answer was lost.
+    erp = _Erp(tmp_path / "backlog")
+    earlier = erp.batch(items[:2])
+    answer = erp.batch(items)
+    assert not list(results.iter_errors(answer))
+    assert _outcomes(answer) == _outcomes(answers["backlog"])
+    receipts = [r["response"]["receipt"] for r in answer["results"]]
+    assert receipts[:2] == [r["response"]["receipt"] for r in earlier["results"]]
+    assert len(erp.store.received()) == len(items), "replays store nothing new"
+    erp.store.close()
+
+    # "refused": the review's key was used with other bytes; the tombstone has no reason.
+    erp = _Erp(tmp_path / "refused")
+    review = next(i for i in items if i["kind"] == "review")
+    erp.batch([{**review, "body": {**review["body"], "at": review["body"]["at"] + 1}}])
+    sent = [
+        {**i, "body": {k: v for k, v in i["body"].items() if k != "reason"}}
+        if i["kind"] == "tombstone"
+        else i
+        for i in items
+    ]
+    answer = erp.batch(sent)
+    assert not list(results.iter_errors(answer))
+    assert _outcomes(answer) == _outcomes(answers["refused"])
+    refused = [r["response"] for r in answer["results"] if r["status"] != 201]
+    assert refused == [r["response"] for r in answers["refused"]["results"] if r["status"] != 201]
+    erp.store.close()
+
+
+class _InProcessClient(ErpClient):
+    """The terminal's real client, its JSON calls answered by :class:`_Erp` (no sockets)."""
+
+    def __init__(self, erp: _Erp) -> None:
+        endpoint = "http://127.0.0.1:9"  # never dialled
+        super().__init__(DeviceCredentials("kiosk-3f2a9c", "unused", endpoint), TlsSettings())
+        self.erp = erp
+        self.sent: list[tuple[str, dict[str, Any], dict[str, Any]]] = []
+
+    def call(self, method: str, path: str, *, body: dict[str, Any], key: str | None = None) -> Any:
+        headers = {"authorization": f"Bearer {self.erp.token}"}
+        if key is not None:
+            headers[protocol.IDEMPOTENCY_KEY.lower()] = key
+        response = self.erp.api.handle(Request(method, path, headers, protocol.canonical(body)))
+        assert response.status in (200, 201), response.body
+        answer = json.loads(response.body)
+        self.sent.append((path, body, answer))
+        return answer
+
+
+def test_what_the_sync_worker_sends_is_what_the_batch_schemas_describe(
+    registry: Registry, tmp_path: Path
+) -> None:
+    terminal = open_terminal(tmp_path / "terminal")
+    terminal.keyring.server_key = TEST_SEALING_KEY.public_key()  # as enrolment does
+    sessions = add_results(terminal, 60)  # a consent, then a sealed result, for each
+    state = InterviewState(
+        stage=Stage.GREETING, session_id="reviewed", position_id="swe-intern", language="en",
+        questions=(PlannedQuestion("q", "behavioural", 30, 120, 1),),
+    )  # fmt: skip
+    terminal.create_session(state, "REV-0001", {"name": "Candidate R"}, 1.0)
+    terminal.save_result(
+        "reviewed", {"result": {"overall100": 70, "competencies": []}}, "scored", 1.0
+    )
+    data = {"competency": "c1", "score": 60, "reason": "more evidence"}
+    terminal.add_review("reviewed", actor="u-recruiter-17", kind="override", data=data, now=2.0)
+    terminal.close_session("reviewed", "completed", 2.0)
+    retention.delete_session(
+        terminal, sessions[0], actor="local-admin", reason="retention", now=3.0
+    )
+    client = _InProcessClient(_Erp(tmp_path / "erp"))
+    worker = SyncWorker(terminal, client, clock=lambda: 10.0)
+
+    worker.deliver_due()
+
+    assert Outbox(terminal).status(10.0).pending == 0
+    batch, answers = component(registry, "Batch"), component(registry, "BatchResults")
+    kinds: set[str] = set()
+    for path, body, answer in client.sent:
+        assert path == protocol.BATCH_PATH
+        errors = [f"{e.json_path}: {e.message}" for e in batch.iter_errors(body)]
+        assert not errors, errors
+        assert not list(answers.iter_errors(answer))
+        assert len(body["items"]) <= protocol.MAX_BATCH_ITEMS
+        touched = [_item_session(item) for item in body["items"]]
+        assert len(set(touched)) == len(touched), "at most one item per session"
+        assert {r["status"] for r in answer["results"]} == {201}
+        for item in body["items"]:
+            kinds.add(item["kind"])
+            sealed = item["body"].get("sealed")
+            if sealed:  # the Sealed description opens what the vault sealed
+                assert _open_sealed(_item_session(item), sealed)
+    assert kinds == set(protocol.PUSH_PATHS)
+    largest = max(len(body["items"]) for _p, body, _a in client.sent)
+    assert largest == 50, "the YAML says the terminal sends 50 items per request"
+    terminal.close()
+    client.erp.store.close()
+
+
+def test_a_malformed_batch_is_refused_as_a_whole(spec: dict[str, Any], tmp_path: Path) -> None:
+    erp = _Erp(tmp_path)
+    headers = {"authorization": f"Bearer {erp.token}"}
+    documented = find_operation(spec, protocol.BATCH_PATH, "post")["responses"]["400"]
+    example = next(iter(documented["content"]["application/json"]["examples"].values()))
+    malformed: list[Any] = [[], [{}] * (protocol.MAX_BATCH_ITEMS + 1), {"kind": "consent"}]
+    for items in malformed:
+        body = protocol.canonical({"items": items})
+        response = erp.api.handle(Request("POST", protocol.BATCH_PATH, headers, body))
+        assert response.status == 400
+        assert json.loads(response.body) == example["value"]
+    assert erp.store.received() == []
+    erp.store.close()
+
+
 # -- the module's own outputs and docstring ------------------------------------------------------
 
 
@@ -439,6 +672,16 @@ def test_bundles_signed_by_the_protocol_match_the_schemas(registry: Registry, ki
     payload = json.loads(protocol.unb64(document["payload"]))
     errors = [e.message for e in component(registry, "BundlePayload").iter_errors(payload)]
     assert not errors, errors
+    if kind == "accounts":  # what the schema allows, the terminal takes
+        assert len(parse_accounts(data)) == len(data)
+
+
+_ACCOUNT = {
+    "userId": "u-101",
+    "role": "recruiter",
+    "pinHash": "$argon2id$v=19$m=64,t=1,p=1$YWJjZA$YWJjZA",
+    "badgeHash": "ab" * 32,
+}
 
 
 @pytest.mark.parametrize(
@@ -448,11 +691,11 @@ def test_bundles_signed_by_the_protocol_match_the_schemas(registry: Registry, ki
         ("config", {"data_dir": "/tmp/elsewhere"}),
         ("tombstones", [{"sessionId": "s1", "candidateRef": "c1", "reason": "both"}]),
         ("tombstones", [{"reason": "neither"}]),
-        ("accounts", [{"userId": "u1", "role": "root", "pinHash": "x", "badgeHash": "ab" * 32}]),
-        (
-            "accounts",
-            [{"userId": "u1", "role": "recruiter", "pinHash": "$argon2id$v=19$m=1,t=1,p=1$YQ$YQ"}],
-        ),
+        ("accounts", [{**_ACCOUNT, "role": "root"}]),
+        ("accounts", [{k: v for k, v in _ACCOUNT.items() if k != "badgeHash"}]),  # no 2nd factor
+        ("accounts", [{**_ACCOUNT, "userId": "U1"}]),
+        ("accounts", [{**_ACCOUNT, "departments": ["sales"]}]),  # only heads have departments
+        ("accounts", [{**_ACCOUNT, "role": "department_head"}]),  # a head without any
         ("invitations", [{"code": "K7Q4M2"}]),
         ("bank", {"schema_version": 1}),
     ],
@@ -462,6 +705,9 @@ def test_bundle_data_the_terminal_refuses_is_refused_by_the_schemas(
 ) -> None:
     payload = {"kind": kind, "version": 1, "issuedAt": 0, "expiresAt": 1, "deviceId": "*"}
     assert list(component(registry, "BundlePayload").iter_errors({**payload, "data": data}))
+    if kind == "accounts":  # and the terminal refuses it too
+        with pytest.raises(VaultError):
+            parse_accounts(data)
 
 
 def test_the_bank_schema_requires_what_the_bank_format_requires(spec: dict[str, Any]) -> None:
