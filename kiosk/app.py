@@ -19,7 +19,7 @@ from kiosk.bank import BankHolder, QuestionBank, load_bank, load_sample_bank, pa
 from kiosk.clock import Clock
 from kiosk.config import KioskConfig, config_digests, load_config
 from kiosk.engine import EngineSettings, FinishAnswer
-from kiosk.errors import VaultError
+from kiosk.errors import ConfigError, VaultError
 from kiosk.interview import AnalysisSetup, FinishedInterview, InterviewRunner
 from kiosk.live import LiveAnalysis
 from kiosk.monitor import AnswerMonitor
@@ -69,7 +69,15 @@ def load_effective_config(path: Path | str | None = None) -> KioskConfig:
     if not (keys / "device.key").exists():
         return config
     central = applied_bundle(config.data_dir, load_device_key(keys / "device.key"), "config")
-    return config if central is None else load_config(path, central=central[1])
+    if central is None:
+        return config
+    try:
+        return load_config(path, central=central[1])
+    except ConfigError as exc:
+        # Valid alone, but not with this terminal's own settings: run on those, so the
+        # kiosk (and `kiosk sync`, which can fetch a fixed bundle) still starts.
+        log.warning("the ERP config bundle version %d is not used here: %s", central[0], exc)
+        return config
 
 
 def load_configured_bank(config: KioskConfig) -> QuestionBank:

@@ -67,6 +67,11 @@ def _languages(value: Any) -> str | None:
     return None
 
 
+def endpoint_problem(url: str) -> str | None:
+    """Why ``url`` may not be an ERP endpoint (plain http only to this machine), or None."""
+    return _https_url(url)
+
+
 def _https_url(value: Any) -> str | None:
     if value is None or value.startswith("https://"):
         return None
@@ -296,7 +301,8 @@ class KioskConfig:
     )
     device_id: str = setting(
         "unenrolled",
-        "This terminal's id; set at enrolment with the HR server.",
+        "A local label for this terminal, for IT staff. The HR ERP's own id for it is issued "
+        "at enrolment (`kiosk provision`) and kept in `<data_dir>/keys/erp-device.json`.",
         _matches(r"[A-Za-z0-9._-]{1,64}", "1-64 letters, digits, '.', '_' or '-'"),
     )
     languages: tuple[str, ...] = setting(

@@ -49,6 +49,11 @@ def store_bundle(
     finally:
         os.close(fd)
     os.replace(tmp, path)
+    dir_fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)  # the rename survives a power cut, as the version recorded after it
+    finally:
+        os.close(dir_fd)
 
 
 def applied_bundle(data_dir: Path, device_key: bytes, kind: str) -> tuple[int, Any] | None:

@@ -42,20 +42,19 @@ def delete_session(
             f"reason must be one of {', '.join(REASONS)}", kind=ErrorKind.INVALID_INPUT
         )
     row = store.session(session_id)
-    store.forget_key(session_id)
     with store.transaction() as db:
         db.execute("DELETE FROM session_keys WHERE session_id = ?", [session_id])
-        db.table("tombstones").upsert(
-            {
-                "session_id": session_id,
-                "position_id": row.position_id,
-                "reason": reason,
-                "deleted_at": now,
-            },
-            pk="session_id",
-        )
-        store.append_audit(now, actor, "session_deleted", session_id, {"reason": reason})
-        enqueue(db, "tombstone", session_id, "tombstone", now)
+        # A deletion a crash interrupted keeps its first tombstone: that one may already be at
+        # the server, and its reason is the true one.
+        added = db.execute(
+            "INSERT OR IGNORE INTO tombstones (session_id, position_id, reason, deleted_at) "
+            "VALUES (?, ?, ?, ?)",
+            [session_id, row.position_id, reason, now],
+        ).rowcount
+        if added:
+            store.append_audit(now, actor, "session_deleted", session_id, {"reason": reason})
+            enqueue(db, "tombstone", session_id, "tombstone", now)
+    store.forget_key(session_id)  # after the copies are gone: nothing can unwrap it again
     with store.transaction() as db:
         db.execute("DELETE FROM sessions WHERE id = ?", [session_id])
     if media_root is not None:

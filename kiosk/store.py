@@ -239,7 +239,9 @@ class SessionStore:
                 # goes, and with the keys gone nothing of the session can be read again.
                 self._db.execute("UPDATE sessions SET personal = x'' WHERE id = ?", [session_id])
                 self._db.execute("DELETE FROM session_keys WHERE session_id = ?", [session_id])
-            elif not self._keyring.retain_device_copy:
+            else:
+                self._ensure_server_copy(session_id)
+            if outcome != "declined" and not self._keyring.retain_device_copy:
                 # Only when someone else holds a copy: a session opened before the first
                 # recruiter or the enrolment has nothing but its device copy, and keeps it.
                 self._db.execute(
@@ -353,8 +355,8 @@ class SessionStore:
                 ],
             )
             action = "score_overridden" if kind == "override" else "status_changed"
-            detail = {"seq": seq} if kind == "override" else {"status": data.get("status")}
-            self.append_audit(now, actor, action, session_id, detail)
+            # Not the decision itself: whether a person was rejected is personal data.
+            self.append_audit(now, actor, action, session_id, {"seq": seq})
             enqueue(self._db, "review", session_id, str(seq), now)
         return seq
 
@@ -511,6 +513,30 @@ class SessionStore:
             [session_id],
         ).fetchall()
         return [WrappedKey(*row) for row in rows]
+
+    def _ensure_server_copy(self, session_id: str) -> None:
+        """Inside close_session's transaction: a session that started before the terminal was
+        enrolled gets its server copy now, while its key is still at hand, so its result can
+        reach the ERP after the device copy is gone."""
+        self._keyring.refresh()
+        server = self._keyring.server_key
+        if server is None:
+            return
+        has = self._db.execute(
+            "SELECT 1 FROM session_keys WHERE session_id = ? AND recipient = ?",
+            [session_id, SERVER],
+        ).fetchone()
+        if has is None:
+            try:
+                wrapped = self._key(session_id).wrap_to(server, SERVER)
+            except VaultError as exc:  # no copy this terminal can open: nothing to add
+                log.warning("session %s: no server copy added (%s)", session_id, exc.kind)
+                return
+            self._db.execute(
+                "INSERT INTO session_keys (session_id, recipient, key_id, wrapped) "
+                "VALUES (?, ?, ?, ?)",
+                [session_id, SERVER, fingerprint(server), wrapped],
+            )
 
     def drop_device_copy(self, session_id: str) -> None:
         """Delete a closed session's device copy now that its result is delivered (kept until

@@ -69,7 +69,7 @@ class BundlePuller:
         """Pull and, if it passes, apply one kind of bundle."""
         current = self._version(kind)
         etag = self._state(f"bundle.{kind}.etag")
-        reply = self._client.bundle(kind, etag if current is not None else None)
+        reply = self._client.bundle(kind, etag or None)
         if reply.document is None:
             return PullOutcome(kind, "unchanged" if reply.etag else "none", current)
         try:
@@ -86,9 +86,15 @@ class BundlePuller:
             self._set_state({f"bundle.{kind}.etag": reply.etag or ""})
             return PullOutcome(kind, "unchanged", current)
         except BundleError as exc:
-            return self._refuse(kind, current, str(exc))
+            return self._refuse(kind, current, str(exc), reply.etag)
         if kind == "tombstones":
-            self._apply_tombstones(bundle.data)
+            try:
+                deferred = self._apply_tombstones(bundle.data)
+            except VaultError as exc:  # the disk, not the bundle: try the same bundle again
+                return PullOutcome(kind, "deferred", current, f"not applied: {exc.kind.value}")
+            if deferred:
+                # Not recorded as applied, so the next pull fetches and applies it again.
+                return PullOutcome(kind, "deferred", current, f"{deferred} session(s) in use")
         elif kind == "accounts":
             applied = apply_accounts(self._store, parse_accounts(bundle.data), self._clock())
             log.info("accounts from the ERP: %s", applied)
@@ -110,17 +116,21 @@ class BundlePuller:
         log.info("applied %s bundle version %d", kind, bundle.version)
         return PullOutcome(kind, "applied", bundle.version)
 
-    def _refuse(self, kind: str, current: int | None, reason: str) -> PullOutcome:
+    def _refuse(self, kind: str, current: int | None, reason: str, etag: str | None) -> PullOutcome:
         log.warning("refused a %s bundle: %s", kind, reason)
-        self._set_state({f"bundle.{kind}.error": reason})
+        # Its ETag is remembered, so the same refused bundle is not fetched (and audited) again;
+        # the ERP publishing a new version changes the ETag.
+        self._set_state({f"bundle.{kind}.error": reason, f"bundle.{kind}.etag": etag or ""})
         self._store.audit(
             "system", "config_changed", f"bundle:{kind}", {"refused": reason[:120]}, self._clock()
         )
         return PullOutcome(kind, "refused", current, reason)
 
-    def _apply_tombstones(self, data: list[dict[str, Any]]) -> None:
-        """Deletions requested centrally: each session or candidate named, if still here."""
+    def _apply_tombstones(self, data: list[dict[str, Any]]) -> int:
+        """Deletions requested centrally: each session or candidate named, if still here;
+        returns how many had to wait (an interview in progress)."""
         now = self._clock()
+        deferred = 0
         for entry in data:
             # The ERP's own wording stays there: the tombstone keeps a fixed reason.
             reason = str(entry.get("reason") or "erp request")
@@ -130,15 +140,16 @@ class BundlePuller:
             else:
                 sessions = self._store.sessions_of_candidate(str(entry["candidateRef"]))
             for session_id in sessions:
+                if not self._store.query("SELECT 1 FROM sessions WHERE id = ?", [session_id]):
+                    continue  # not held here, or already deleted
                 if session_id in self._store.open_session_ids():
-                    continue  # never pull a session from under a candidate; next pull retries
-                try:
-                    retention.delete_session(
-                        self._store, session_id, actor="erp", reason=reason, now=now,
-                        media_root=self._media_root,
-                    )  # fmt: skip
-                except VaultError as exc:  # already gone: nothing to do
-                    log.info("tombstone for a session not held here (%s)", exc.kind)
+                    deferred += 1  # never pull a session from under a candidate
+                    continue
+                retention.delete_session(
+                    self._store, session_id, actor="erp", reason=reason, now=now,
+                    media_root=self._media_root,
+                )  # fmt: skip
+        return deferred
 
     def _version(self, kind: str) -> int | None:
         value = self._state(f"bundle.{kind}.version")

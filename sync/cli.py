@@ -15,7 +15,7 @@ from typing import Any, TextIO
 
 from kiosk.app import open_store
 from kiosk.config import KioskConfig
-from kiosk.errors import ErrorKind, VaultError
+from kiosk.errors import ErrorKind, KioskError, VaultError
 from kiosk.outbox import Outbox
 from kiosk.store import SessionStore
 from sync.connector import SyncError
@@ -93,7 +93,8 @@ def _provision(args: argparse.Namespace, config: KioskConfig, store: SessionStor
     print(f"enrolled as device {result.device_id}")
     print(f"  organisation signing key {result.org_key_id}; server sealing key "
           f"{result.server_key_id}")  # fmt: skip
-    print("  new interviews are now sealed to the HR server too")
+    print("  interviews are sealed to the HR server from now on (a running kiosk picks the key")
+    print("  up at its next interview)")
     return 0
 
 
@@ -123,7 +124,7 @@ def _status(config: KioskConfig, store: SessionStore, out: TextIO) -> int:
         version = state.get(f"bundle.{kind}.version") or "-"
         error = state.get(f"bundle.{kind}.error")
         refused = f"  (last refused: {error})" if error else ""
-        out.write(f"bundle {kind:<9}{version}{refused}\n")
+        out.write(f"bundle {kind:<12}{version}{refused}\n")
     return 0
 
 
@@ -131,7 +132,7 @@ def _now(config: KioskConfig, store: SessionStore, timeout: float) -> int:
     setup = build_sync(config, store)
     outbox = Outbox(store)
     total = outbox.status(time.time()).pending
-    bar = ProgressBar(total, sys.stderr)
+    bar = ProgressBar(total, sys.stderr if total else None)
     delivered = 0
     setup.worker.on_progress = lambda done, _: bar.update(delivered + done)
     deadline = time.monotonic() + timeout
@@ -156,8 +157,9 @@ def _now(config: KioskConfig, store: SessionStore, timeout: float) -> int:
     error = f"; last error: {left.last_error}" if left.pending and left.last_error else ""
     print(f"delivered {delivered}; {left.pending} pending{error}")
     for pull in pulls:
-        if pull.status in ("applied", "refused"):
-            print(f"bundle {pull.kind}: {pull.status} {pull.version or ''} {pull.detail}".rstrip())
+        if pull.status in ("applied", "refused", "deferred"):
+            kept = f" (version {pull.version} kept)" if pull.status == "refused" else ""
+            print(f"bundle {pull.kind}: {pull.status}{kept} {pull.detail}".rstrip())
     return 0 if left.pending == 0 else 1
 
 
@@ -175,15 +177,17 @@ def _run_service(config: KioskConfig, store: SessionStore) -> int:
     print(f"syncing ({config.erp.connector}); stop with Ctrl+C or SIGTERM", flush=True)
     try:
         while not stop.is_set():
-            setup.worker.run_pass()
-            due = time.monotonic() - last_pull > config.erp.pull_interval_minutes * 60
-            if setup.puller is not None and due:
-                try:
+            wait = config.erp.push_interval_seconds
+            try:
+                setup.worker.run_pass()
+                due = time.monotonic() - last_pull > config.erp.pull_interval_minutes * 60
+                if setup.puller is not None and due:
+                    last_pull = time.monotonic()
                     setup.puller.pull_all()
-                except SyncError as exc:
-                    log.warning("pull failed: %s", exc)
-                last_pull = time.monotonic()
-            stop.wait(min(config.erp.push_interval_seconds, max(0.05, _seconds_to_next(store))))
+                wait = min(wait, max(0.05, _seconds_to_next(store)))
+            except (SyncError, KioskError) as exc:  # a busy or full disk, a bad reply: go on
+                log.warning("sync pass failed: %s", exc)
+            stop.wait(wait)
     except KeyboardInterrupt:
         pass
     finally:
@@ -194,11 +198,12 @@ def _run_service(config: KioskConfig, store: SessionStore) -> int:
 class ProgressBar:
     """A one-line progress bar on a terminal; a line every 10 % when not on a terminal."""
 
-    def __init__(self, total: int, out: TextIO, width: int = 30) -> None:
+    def __init__(self, total: int, out: TextIO | None, width: int = 30) -> None:
+        """``out`` None: show nothing (an empty queue needs no bar)."""
         self._total = max(total, 1)
         self._out = out
         self._width = width
-        self._tty = out.isatty()
+        self._tty = out is not None and out.isatty()
         self._started = time.monotonic()
         self._last_decile = -1
         self._done = 0
@@ -206,6 +211,8 @@ class ProgressBar:
     def update(self, done: int) -> None:
         """Show ``done`` of the total."""
         self._done = done
+        if self._out is None:
+            return
         fraction = min(done / self._total, 1.0)
         rate = done / max(time.monotonic() - self._started, 1e-6)
         if self._tty:
@@ -219,6 +226,6 @@ class ProgressBar:
 
     def finish(self) -> None:
         """End the line."""
-        if self._tty:
+        if self._tty and self._out is not None:
             self._out.write("\n")
             self._out.flush()

@@ -17,7 +17,7 @@ from typing import Any
 
 import requests
 
-from sync.connector import AuthError, Delivery, PermanentError, TransientError
+from sync.connector import AuthError, Delivery, PermanentError, TooLarge, TransientError
 from sync.credentials import DeviceCredentials
 from sync.protocol import (
     AUDIT_PATH,
@@ -29,7 +29,15 @@ from sync.protocol import (
     health_path,
     tokens_path,
 )
-from sync.transport import RETRYABLE, Response, TlsSettings, new_session, request, retry_after
+from sync.transport import (
+    RETRYABLE,
+    Response,
+    TlsSettings,
+    check_endpoint,
+    new_session,
+    request,
+    retry_after,
+)
 
 #: Refresh a token this long before it expires rather than have a request refused.
 _TOKEN_MARGIN = 5.0
@@ -71,6 +79,7 @@ class ErpClient:
         clock: Callable[[], float] = time.time,
         session: requests.Session | None = None,
     ) -> None:
+        check_endpoint(credentials.endpoint)
         self._credentials = credentials
         self._base = credentials.endpoint.rstrip("/")
         self._timeout = timeout
@@ -120,7 +129,10 @@ class ErpClient:
                 None,
             ):
                 raise TransientError("the batch reply answers items out of order")
-            status = int(result.get("status", 0))
+            try:
+                status = int(result.get("status", 0))
+            except (TypeError, ValueError):
+                raise TransientError("the batch reply has a malformed item status") from None
             response = result.get("response")
             code = response.get("error", "") if isinstance(response, dict) else ""
             receipt = response.get("receipt") if isinstance(response, dict) else None
@@ -219,8 +231,10 @@ def _check(reply: Response) -> None:
     if 200 <= reply.status < 300:
         return
     code = _error_code(reply.body)
-    if reply.status in RETRYABLE:
+    if reply.status in RETRYABLE or reply.status >= 500:
         raise TransientError(f"HTTP {reply.status} {code}".strip(), retry_after(reply.headers))
+    if reply.status == 413:
+        raise TooLarge(f"HTTP 413 {code}".strip())
     raise PermanentError(f"HTTP {reply.status} {code}".strip())
 
 

@@ -32,6 +32,10 @@ class PermanentError(SyncError):
     look at: nothing is dropped."""
 
 
+class TooLarge(PermanentError):
+    """The server refused the request as too large (413): smaller requests may pass."""
+
+
 class AuthError(SyncError):
     """The device's credential was refused even after a refresh: re-enrolment is needed."""
 

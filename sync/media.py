@@ -47,25 +47,36 @@ class MediaUploader:
     def upload(self, item: OutboxItem) -> str | None:
         """Upload one file to the end; the upload id, or ``None`` if the file is gone (its
         session was deleted). The file is removed once the server holds all of it."""
-        path = self._root / (item.session_id or "") / item.record_id
+        session, name = item.session_id or "", item.record_id
+        if not _plain_name(session) or not _plain_name(name):
+            raise PermanentError("a media row names a path outside the media folder")
+        path = self._root / session / name
         try:
-            data = path.read_bytes()
+            length = path.stat().st_size
+            digest = _file_sha256(path)
         except FileNotFoundError:
             return None
-        location = self._create(item, path.name, data)
-        offset = self._offset(location, len(data))
-        while offset < len(data):
-            offset = self._append(location, data, offset)
+        location = self._create(item, name, length, digest)
+        offset = self._offset(location, length)
+        with path.open("rb") as source:
+            while offset < length:
+                source.seek(offset)
+                acknowledged = self._append(location, source.read(self._chunk), offset, length)
+                if acknowledged <= offset:
+                    # The server did not take the chunk and says it still holds no more: a
+                    # retry now would do the same, so back off like any transient failure.
+                    raise TransientError("the media upload did not advance at the server")
+                offset = acknowledged
         path.unlink(missing_ok=True)
         return location.rsplit("/", 1)[-1]
 
-    def _create(self, item: OutboxItem, name: str, data: bytes) -> str:
+    def _create(self, item: OutboxItem, name: str, length: int, digest: str) -> str:
         metadata = ",".join(
             f"{key} {base64.b64encode(value.encode()).decode()}"
             for key, value in (
                 ("sessionId", item.session_id or ""),
                 ("name", name),
-                ("sha256", hashlib.sha256(data).hexdigest()),
+                ("sha256", digest),
             )
         )
         reply = self._client.raw(
@@ -73,7 +84,7 @@ class MediaUploader:
             MEDIA_PATH,
             headers={
                 IDEMPOTENCY_KEY: item.idempotency_key,
-                UPLOAD_LENGTH: str(len(data)),
+                UPLOAD_LENGTH: str(length),
                 UPLOAD_METADATA: metadata,
             },
         )
@@ -88,8 +99,7 @@ class MediaUploader:
         _expect(reply, (200, 204))
         return _parse_offset(reply, length)
 
-    def _append(self, location: str, data: bytes, offset: int) -> int:
-        chunk = data[offset : offset + self._chunk]
+    def _append(self, location: str, chunk: bytes, offset: int, length: int) -> int:
         digest = base64.b64encode(hashlib.sha256(chunk).digest()).decode()
         self.chunks_attempted += 1
         reply = self._client.raw(
@@ -103,12 +113,24 @@ class MediaUploader:
             body=chunk,
         )
         if reply.status == 409:  # the server holds a different amount: continue from there
-            return self._offset(location, len(data))
+            return self._offset(location, length)
         if reply.status == 460:  # a chunk damaged on the way: send it again
             raise TransientError("media chunk checksum mismatch at the server")
         _expect(reply, (200, 204))
         self.chunks_sent += 1
-        return _parse_offset(reply, len(data))
+        return _parse_offset(reply, length)
+
+
+def _plain_name(name: str) -> bool:
+    return bool(name) and "/" not in name and "\\" not in name and not name.startswith(".")
+
+
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as source:
+        for block in iter(lambda: source.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def _parse_offset(reply: Response, length: int) -> int:
@@ -121,6 +143,6 @@ def _parse_offset(reply: Response, length: int) -> int:
 def _expect(reply: Response, ok: tuple[int, ...]) -> None:
     if reply.status in ok:
         return
-    if reply.status in RETRYABLE:
+    if reply.status in RETRYABLE or reply.status >= 500:
         raise TransientError(f"HTTP {reply.status} during media upload", retry_after(reply.headers))
     raise PermanentError(f"HTTP {reply.status} during media upload")

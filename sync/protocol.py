@@ -52,8 +52,8 @@ for a new one and repeats the request.
 
 A batch ``{"items": [{"kind", "idempotencyKey", "body"}]}`` (kinds: consent, result, review,
 tombstone) answers ``200 {"results": [{"idempotencyKey", "status", "response"}]}`` in the same
-order, each item handled exactly as its own push would be (201, a replayed 201 with
-``"replayed": true``, 400, 422). A terminal sends at most one item per session in a batch, so
+order, each item handled exactly as its own push would be (201 with ``"replayed"`` false, or
+true for a replay; 400, 403, 422). A terminal sends at most one item per session in a batch, so
 the order per session holds.
 """
 

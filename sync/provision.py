@@ -22,7 +22,7 @@ from kiosk.vault.envelope import fingerprint, load_public_key
 from sync.connector import PermanentError, TransientError
 from sync.credentials import DeviceCredentials, save_enrolment
 from sync.protocol import ENROL_PATH, canonical, key_id, unb64
-from sync.transport import TlsSettings, new_session, request
+from sync.transport import TlsSettings, check_endpoint, new_session, request
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +46,7 @@ def enrol_online(
     timeout: float = 10.0,
 ) -> Enrolment:
     """Enrol with the ERP at ``endpoint`` using a one-time ``token``."""
+    check_endpoint(endpoint)
     session = new_session(tls)
     try:
         reply = request(
@@ -87,6 +88,8 @@ def enrol_offline(store: SessionStore, keys_dir: Path, bundle: Path) -> Enrolmen
             kind=ErrorKind.INVALID_INPUT,
         ) from None
     endpoint = str(document.get("endpoint") or "") if isinstance(document, dict) else ""
+    if endpoint:
+        check_endpoint(endpoint)
     return _store_enrolment(store, keys_dir, document, endpoint, method="bundle")
 
 
@@ -112,7 +115,8 @@ def _store_enrolment(
     if not device_id or len(device_id) > 64 or not secret:
         raise VaultError("the enrolment gave no usable device id", kind=ErrorKind.INVALID_INPUT)
     save_enrolment(keys_dir, DeviceCredentials(device_id, secret, endpoint), org_raw, server_raw)
-    # Sessions started from now on are wrapped to the server too (no restart needed).
+    # Sessions started from now on are wrapped to the server too: this process's keyring now,
+    # a running kiosk's at its next session (Keyring.refresh reads server.pub).
     store.keyring.server_key = server_key
     result = Enrolment(device_id, endpoint, key_id(org_raw), fingerprint(server_key))
     store.audit(

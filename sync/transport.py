@@ -25,6 +25,8 @@ from requests.adapters import HTTPAdapter
 from requests.structures import CaseInsensitiveDict
 from urllib3.exceptions import InsecureRequestWarning
 
+from kiosk.config import endpoint_problem
+from kiosk.errors import ErrorKind, VaultError
 from sync.connector import PermanentError, TransientError
 from sync.protocol import MAX_RESPONSE_BYTES
 
@@ -88,6 +90,23 @@ class _PinnedAdapter(HTTPAdapter):
         conn.ca_cert_dir = None
 
 
+#: The operating system's CA bundle (Debian's update-ca-certificates), so a company CA installed
+#: in the OS is trusted; requests alone would use certifi's list.
+_SYSTEM_CA_FILES = ("/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt")
+
+
+def _system_cas() -> str | None:
+    return next((path for path in _SYSTEM_CA_FILES if Path(path).is_file()), None)
+
+
+def check_endpoint(url: str) -> None:
+    """Refuse an endpoint that is not https:// (plain http only to 127.0.0.1 / localhost):
+    enrolment and every later call would otherwise travel, keys and secrets included, in clear."""
+    problem = endpoint_problem(url)
+    if problem:
+        raise VaultError(f"ERP endpoint {url!r} {problem}", kind=ErrorKind.INVALID_INPUT)
+
+
 def new_session(tls: TlsSettings) -> requests.Session:
     """A requests session configured for the ERP (keep-alive: one handshake for a batch)."""
     session = requests.Session()
@@ -108,7 +127,7 @@ def new_session(tls: TlsSettings) -> requests.Session:
         warnings.filterwarnings("ignore", category=InsecureRequestWarning)
         session.verify = True
     else:
-        session.verify = str(tls.ca_bundle) if tls.ca_bundle else True
+        session.verify = str(tls.ca_bundle or _system_cas() or True)
     return session
 
 
@@ -146,8 +165,16 @@ def request(
     a reply larger than ``limit`` raises :class:`PermanentError` without being read.
     """
     try:
+        # Never follow a redirect: a 307 to http:// would resend the body in clear, and a
+        # contract endpoint has no reason to move.
         with session.request(
-            method, url, headers=headers, data=body, timeout=timeout, stream=True
+            method,
+            url,
+            headers=headers,
+            data=body,
+            timeout=timeout,
+            stream=True,
+            allow_redirects=False,
         ) as reply:
             declared = reply.headers.get("Content-Length")
             if declared is not None and declared.isdigit() and int(declared) > limit:
@@ -168,9 +195,15 @@ def request(
             received = CaseInsensitiveDict(reply.headers)
             return Response(reply.status_code, received, b"".join(chunks))
     except (PinMismatch, requests.exceptions.SSLError) as exc:
-        if isinstance(exc, PinMismatch) or "pinned key" in str(exc):
+        text = str(exc)
+        if isinstance(exc, PinMismatch) or "pinned key" in text:
             raise PermanentError("the ERP server's TLS key does not match the pinned key") from None
-        raise PermanentError(f"TLS verification of the ERP server failed: {_short(exc)}") from None
+        if "CERTIFICATE_VERIFY_FAILED" in text or "certificate verify failed" in text:
+            raise PermanentError(
+                f"TLS verification of the ERP server failed: {_short(exc)}"
+            ) from None
+        # A handshake cut short (EOF, reset) is the network, not the certificate.
+        raise TransientError(f"TLS connection failed: {_short(exc)}") from None
     except (OSError, requests.exceptions.RequestException) as exc:
         raise TransientError(f"{type(exc).__name__}: {_short(exc)}") from None
 

@@ -56,8 +56,10 @@ def build(store: SessionStore, item: OutboxItem, *, plaintext: bool = False) -> 
 
 def _consent(store: SessionStore, item: OutboxItem) -> dict[str, Any] | _Marker:
     rows = store.query(
-        "SELECT session_id, notice_version, face_analysis, given_at FROM consents WHERE rowid = ?",
-        [int(item.record_id)],
+        # The session too: a deleted session's rowid is reused by the next consent.
+        "SELECT session_id, notice_version, face_analysis, given_at FROM consents "
+        "WHERE rowid = ? AND session_id = ?",
+        [int(item.record_id), item.session_id],
     )
     if not rows:
         return GONE
@@ -142,10 +144,20 @@ def _sealed(
     """
     copy = next((c for c in store.wrapped_keys(session_id) if c.recipient == SERVER), None)
     if copy is None:
+        # Decided once per session and remembered: a retry must send the very same body (the
+        # server's idempotency record would refuse a different one), so a copy that becomes
+        # possible later (a recruiter logs in) is not added to a session already sent without.
+        marker = f"sealed.none.{session_id}"
+        if store.query("SELECT 1 FROM sync_state WHERE name = ?", [marker]):
+            return None
         try:
             copy = store.add_server_copy(session_id)
         except VaultError as exc:
             log.warning("session %s has no key copy for the server: %s", session_id, exc.kind)
+            with store.transaction() as db:
+                db.execute(
+                    "INSERT OR REPLACE INTO sync_state (name, value) VALUES (?, '1')", [marker]
+                )
             return None
     return {
         "keyId": copy.key_id,

@@ -34,9 +34,11 @@ from sync.connector import (
     Delivery,
     PermanentError,
     SyncError,
+    TooLarge,
     TransientError,
 )
 from sync.media import MediaUploader
+from sync.protocol import canonical
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +47,9 @@ _NOT_READY_DELAY = 2.0
 _AUDIT_CURSOR = "audit.pushed_seq"
 #: Rows per batch request (the protocol allows up to MAX_BATCH_ITEMS).
 _BATCH_ITEMS = 50
+#: And about this many bytes of JSON per batch request (the reference server takes 8 MiB).
+_BATCH_BYTES = 4 * 2**20
+_KEEP_DELIVERED_DAYS = 30.0
 _AUDIT_HEAD = "audit.server_head"
 
 
@@ -63,6 +68,21 @@ class Backoff:
         if retry_after is not None:
             return min(retry_after, 86_400.0)
         return self.rng.uniform(0.0, min(self.cap, self.base * 2.0 ** min(attempts, 30)))
+
+
+def _chunks(ready: list[tuple[OutboxItem, Delivery]]) -> list[list[tuple[OutboxItem, Delivery]]]:
+    """Batches of at most ``_BATCH_ITEMS`` rows and about ``_BATCH_BYTES`` of JSON (a result
+    with its word timings and timelines is hundreds of kB; one larger than that goes alone)."""
+    chunks: list[list[tuple[OutboxItem, Delivery]]] = []
+    size = 0
+    for pair in ready:
+        weight = len(canonical(pair[1].body))
+        if not chunks or len(chunks[-1]) >= _BATCH_ITEMS or size + weight > _BATCH_BYTES:
+            chunks.append([])
+            size = 0
+        chunks[-1].append(pair)
+        size += weight
+    return chunks
 
 
 def _round(tally: Counter[str], stopped_by: str | None = None) -> Round:
@@ -161,10 +181,19 @@ class SyncWorker:
                 tally[built] += 1
             else:
                 ready.append((item, built))
-        for start in range(0, len(ready), _BATCH_ITEMS):
-            chunk = ready[start : start + _BATCH_ITEMS]
+        pending = _chunks(ready)
+        while pending:
+            chunk = pending.pop(0)
             try:
                 outcomes = self._connector.push_batch([d for _, d in chunk])
+            except TooLarge as exc:
+                if len(chunk) > 1:  # halve it: the rows are fine, the request was too big
+                    middle = len(chunk) // 2
+                    pending[0:0] = [chunk[:middle], chunk[middle:]]
+                    continue
+                self._fail_all(chunk, f"refused: {exc}", self._backoff.cap)
+                tally["failed"] += 1
+                continue
             except TransientError as exc:
                 self._fail_all(chunk, str(exc), exc.retry_after)
                 tally["failed"] += len(chunk)
@@ -306,7 +335,11 @@ class SyncWorker:
                     task()
                 except SyncError as exc:
                     self.last_error = str(exc)
-                    log.warning("sync task %s failed: %s", getattr(task, "__name__", task), exc)
+                    name = getattr(task, "__name__", type(task).__name__)
+                    log.warning("sync task %s failed: %s", name, exc)
+            # Delivered rows are kept a while for `kiosk sync status`, then forgotten, so the
+            # table does not grow for the life of the terminal.
+            self._outbox.prune(_KEEP_DELIVERED_DAYS, self._clock())
         return result
 
     def start(self) -> None:
@@ -329,9 +362,11 @@ class SyncWorker:
         while not self._stop.is_set():
             try:
                 self.run_pass()
+                wait = self._next_wait()
             except Exception:  # the worker must outlive any one bad pass; the error is logged
                 log.exception("sync pass failed")
-            self._wake.wait(self._next_wait())
+                wait = self._interval  # and does not retry it in a tight loop
+            self._wake.wait(wait)
             self._wake.clear()
 
     def _next_wait(self) -> float:

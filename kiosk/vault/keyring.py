@@ -56,6 +56,9 @@ class Keyring:
     #: set when the HR system's connector needs results in the clear (a vendor API). Costs the
     #: stolen-terminal protection of the sessions not yet delivered (docs/sync-vendor.md).
     retain_device_copy: bool = False
+    #: Where the keys were loaded from: a server key written later (enrolment, by another
+    #: process) is picked up from here without a restart (:meth:`refresh`).
+    keys_dir: Path | None = None
 
     @classmethod
     def load(cls, keys_dir: Path) -> Keyring:
@@ -66,7 +69,15 @@ class Keyring:
             device_key=load_device_key(keys_dir / "device.key"),
             server_key=load_public_key(server.read_bytes()) if server.exists() else None,
             review_key=load_public_key(review.read_bytes()) if review.exists() else None,
+            keys_dir=keys_dir,
         )
+
+    def refresh(self) -> None:
+        """Pick up a server key enrolment wrote since this keyring was loaded."""
+        if self.server_key is None and self.keys_dir is not None:
+            path = self.keys_dir / "server.pub"
+            if path.exists():
+                self.server_key = load_public_key(path.read_bytes())
 
     @property
     def local_only(self) -> bool:
@@ -81,6 +92,7 @@ class Keyring:
 
     def wrap(self, key: SessionKey) -> list[WrappedKey]:
         """Every copy of a new session's data key this terminal stores."""
+        self.refresh()
         copies = [WrappedKey(DEVICE, DEVICE, key.wrap_locally(self.device_key))]
         for recipient, public in ((SERVER, self.server_key), (REVIEW, self.review_key)):
             if public is not None:

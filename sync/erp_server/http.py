@@ -282,7 +282,8 @@ class _Handler(BaseHTTPRequestHandler):
         if fault == "reset":
             self._reset()
         elif fault == "5xx":
-            self._send(error(503, "unavailable", "injected fault: service unavailable"))
+            retry = {"Retry-After": str(plan.retry_after)}
+            self._send(error(503, "unavailable", "injected fault: service unavailable", retry))
         elif fault == "429":
             retry = {"Retry-After": str(plan.retry_after)}
             self._send(error(429, "rate_limited", "injected fault: too many requests", retry))

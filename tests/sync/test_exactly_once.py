@@ -88,7 +88,9 @@ def test_a_thousand_results_arrive_exactly_once_through_faults_and_restarts(
         # The server's private key opens what arrived; the result is the one stored.
         keys = load_server_keys(server_dir)
         opened = open_result(results[0].body, keys.sealing)
-        assert opened is not None and opened.overall100 == int(results[0].session_id[-5:]) % 101
+        assert (
+            opened is not None and opened.overall100 == int(str(results[0].session_id)[-5:]) % 101
+        )
     finally:
         erp.close()
         terminal.close()

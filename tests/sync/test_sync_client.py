@@ -11,6 +11,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -161,7 +162,7 @@ def test_bundles_are_verified_and_bad_ones_change_nothing(
     server.publish("bank", bank, version=2)
     assert puller.pull("bank").status == "applied"
     assert puller.pull("bank").status == "unchanged"  # ETag: 304
-    cases = [
+    cases: list[tuple[dict[str, Any], str]] = [
         ({"tampered": True, "version": 3}, "bad signature"),
         ({"expired": True, "version": 4}, "expired"),
         ({"version": 1}, "rollback"),
