@@ -145,3 +145,18 @@ class Outbox:
                 [now - keep_delivered_days * 86_400.0],
             )
             return int(cursor.rowcount)
+
+
+def read_state(store: SessionStore, name: str) -> str | None:
+    """One of sync's bookkeeping values (cursors, bundle versions), or None."""
+    rows = store.query("SELECT value FROM sync_state WHERE name = ?", [name])
+    return str(rows[0][0]) if rows else None
+
+
+def write_state(store: SessionStore, values: dict[str, str]) -> None:
+    """Set sync bookkeeping values, all in one transaction."""
+    with store.transaction() as db:
+        for name, value in values.items():
+            db.execute(
+                "INSERT OR REPLACE INTO sync_state (name, value) VALUES (?, ?)", [name, value]
+            )

@@ -11,11 +11,11 @@ touches the disk, and replaced atomically: a crash leaves the previous good bund
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 from kiosk.errors import ErrorKind, VaultError
+from kiosk.fileio import write_private
 from kiosk.sealing import LocalSealer
 
 KINDS = ("config", "bank", "invitations", "accounts", "tombstones")
@@ -40,20 +40,7 @@ def store_bundle(
     document = {"kind": kind, "version": version, "data": data, "signed": signed.hex()}
     plaintext = json.dumps(document, ensure_ascii=False, sort_keys=True).encode()
     sealed = LocalSealer(device_key).seal(plaintext, f"bundle:{kind}")
-    path = folder / f"{kind}.sealed"
-    tmp = folder / f".{kind}.{os.getpid()}.tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        os.write(fd, sealed)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(tmp, path)
-    dir_fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)  # the rename survives a power cut, as the version recorded after it
-    finally:
-        os.close(dir_fd)
+    write_private(folder / f"{kind}.sealed", sealed)
 
 
 def applied_bundle(data_dir: Path, device_key: bytes, kind: str) -> tuple[int, Any] | None:

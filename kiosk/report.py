@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from kiosk import __version__
 from kiosk.analysis import Evidence
 from kiosk.bank import QuestionBank
+from kiosk.fileio import write_private
 from kiosk.plugins import ReportWriter, report_writers
 from kiosk.report_html import render_html
 from kiosk.scoring.fusion import InterviewScore
@@ -324,6 +325,4 @@ def write_report(
 
 
 def _write_private(path: Path, text: str) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
+    write_private(path, text.encode("utf-8"))

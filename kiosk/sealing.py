@@ -9,7 +9,6 @@ enrolled; code depends only on the :class:`Sealer` protocol so that swap touches
 
 from __future__ import annotations
 
-import os
 import secrets
 from pathlib import Path
 from typing import Protocol
@@ -18,6 +17,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from kiosk.errors import ErrorKind, VaultError
+from kiosk.fileio import write_private
 
 _NONCE_BYTES = 12
 _KEY_BYTES = 32
@@ -48,21 +48,8 @@ def load_device_key(path: Path) -> bytes:
 
 
 def _create_key_file(path: Path) -> bytes:
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    tmp = path.with_suffix(f".{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        os.write(fd, secrets.token_bytes(_KEY_BYTES))
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    try:
-        # Another process may have won the race; link() fails then and we use its key.
-        os.link(tmp, path)
-    except FileExistsError:
-        pass
-    finally:
-        tmp.unlink(missing_ok=True)
+    # Another process may win the race to create it: then its key is the one used.
+    write_private(path, secrets.token_bytes(_KEY_BYTES), replace=False)
     return path.read_bytes()
 
 

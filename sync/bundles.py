@@ -21,6 +21,7 @@ from kiosk import pulled, retention
 from kiosk.bank import parse_bank
 from kiosk.config import load_config
 from kiosk.errors import BankError, ConfigError, VaultError
+from kiosk.outbox import read_state, write_state
 from kiosk.store import SessionStore
 from kiosk.vault.erp_accounts import apply_accounts, parse_accounts
 from sync.client import ErpClient
@@ -156,15 +157,10 @@ class BundlePuller:
         return int(value) if value else None
 
     def _state(self, name: str) -> str | None:
-        rows = self._store.query("SELECT value FROM sync_state WHERE name = ?", [name])
-        return str(rows[0][0]) if rows else None
+        return read_state(self._store, name)
 
     def _set_state(self, values: dict[str, str]) -> None:
-        with self._store.transaction() as db:
-            for name, value in values.items():
-                db.execute(
-                    "INSERT OR REPLACE INTO sync_state (name, value) VALUES (?, ?)", [name, value]
-                )
+        write_state(self._store, values)
 
 
 def _check_content(bundle: Bundle) -> None:

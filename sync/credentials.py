@@ -12,13 +12,13 @@ Each file is written atomically, so a crash mid-enrolment leaves the old state o
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from kiosk.errors import ErrorKind, VaultError
+from kiosk.fileio import write_private
 
 CREDENTIALS_FILE = "erp-device.json"
 ORG_KEY_FILE = "org.pub"
@@ -83,20 +83,3 @@ def save_enrolment(
         "endpoint": credentials.endpoint,
     }
     write_private(keys_dir / CREDENTIALS_FILE, json.dumps(document, indent=2).encode())
-
-
-def write_private(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically, mode 0600 (fsynced before the rename)."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        os.write(fd, data)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(tmp, path)
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)

@@ -11,7 +11,7 @@ import logging
 from typing import Any, Final
 
 from kiosk.errors import VaultError
-from kiosk.outbox import OutboxItem
+from kiosk.outbox import OutboxItem, read_state, write_state
 from kiosk.store import SessionStore
 from kiosk.vault.keyring import SERVER
 from sync.connector import Delivery
@@ -148,16 +148,13 @@ def _sealed(
         # server's idempotency record would refuse a different one), so a copy that becomes
         # possible later (a recruiter logs in) is not added to a session already sent without.
         marker = f"sealed.none.{session_id}"
-        if store.query("SELECT 1 FROM sync_state WHERE name = ?", [marker]):
+        if read_state(store, marker):
             return None
         try:
             copy = store.add_server_copy(session_id)
         except VaultError as exc:
             log.warning("session %s has no key copy for the server: %s", session_id, exc.kind)
-            with store.transaction() as db:
-                db.execute(
-                    "INSERT OR REPLACE INTO sync_state (name, value) VALUES (?, '1')", [marker]
-                )
+            write_state(store, {marker: "1"})
             return None
     return {
         "keyId": copy.key_id,

@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from kiosk.outbox import Outbox, OutboxItem
+from kiosk.outbox import Outbox, OutboxItem, read_state, write_state
 from kiosk.store import SessionStore
 from sync import wire
 from sync.client import ErpClient
@@ -314,15 +314,10 @@ class SyncWorker:
             sent += len(rows)
 
     def _state(self, name: str) -> str | None:
-        rows = self._store.query("SELECT value FROM sync_state WHERE name = ?", [name])
-        return str(rows[0][0]) if rows else None
+        return read_state(self._store, name)
 
     def _set_state(self, values: dict[str, str]) -> None:
-        with self._store.transaction() as db:
-            for name, value in values.items():
-                db.execute(
-                    "INSERT OR REPLACE INTO sync_state (name, value) VALUES (?, ?)", [name, value]
-                )
+        write_state(self._store, values)
 
     # -- the background thread -----------------------------------------------------------------
 

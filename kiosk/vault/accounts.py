@@ -28,7 +28,6 @@ import hashlib
 import hmac
 import json
 import math
-import os
 import re
 import secrets
 import threading
@@ -43,6 +42,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from kiosk.errors import ErrorKind, VaultError
+from kiosk.fileio import write_private
 from kiosk.store import SessionStore
 from kiosk.vault import lockout, passwords, totp
 from kiosk.vault.envelope import fingerprint, load_private_key, new_key_pair, private_key_bytes
@@ -412,7 +412,7 @@ class Accounts:
         if path.exists() and path.read_bytes() != raw:
             raise _corrupt(f"{path} is not the review key recruiters hold; restore it")
         if not path.exists():
-            _write_atomically(path, raw)
+            write_private(path, raw)
         self._keyring.review_key = public
 
     def _user(self, user_id: str) -> _User | None:
@@ -488,23 +488,6 @@ def _open(key: bytes, sealed: bytes, aad: bytes) -> bytes:
 
 def _badge_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        os.write(fd, data)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(tmp, path)
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)  # the rename itself survives a power cut
-    finally:
-        os.close(dir_fd)
 
 
 def _invalid(message: str) -> VaultError:

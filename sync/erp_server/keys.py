@@ -13,13 +13,13 @@ public key) and it leaves nothing to parse.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
+from kiosk.fileio import write_private
 from kiosk.vault.envelope import fingerprint, load_private_key, private_key_bytes
 from sync.protocol import b64, key_id
 
@@ -142,17 +142,5 @@ def _create_key_file(path: Path) -> None:
         raw = private_key_bytes(X25519PrivateKey.generate())
     else:
         raw = Ed25519PrivateKey.generate().private_bytes_raw()
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        os.write(fd, raw)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    try:
-        # link() refuses to replace: if a concurrent init won the race, its key stays.
-        os.link(tmp, path)
-    except FileExistsError:
-        pass
-    finally:
-        tmp.unlink(missing_ok=True)
+    # Never replaces: if a concurrent init won the race, its key stays.
+    write_private(path, raw, replace=False)

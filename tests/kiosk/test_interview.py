@@ -95,6 +95,18 @@ class Terminal:
         self.speak()  # practice
         assert self.runner.state.stage is Stage.PREP
 
+    def answer_all(self) -> None:
+        """Answer every remaining question, up to the done screen."""
+        runner = self.runner
+        while runner.state.stage is not Stage.DONE:
+            stage = runner.state.stage
+            if stage is Stage.PREP:
+                runner.dispatch(StartAnswer())
+            elif stage is Stage.ANSWER:
+                self.speak()
+            elif stage is Stage.REVIEW:
+                runner.dispatch(Continue())
+
     def close(self) -> None:
         self.camera.close()
         self.mic.close()
@@ -160,14 +172,7 @@ def test_a_whole_interview_closes_cleanly_and_leaves_no_plaintext(
 ) -> None:
     terminal.to_first_question()
     runner = terminal.runner
-    while runner.state.stage is not Stage.DONE:
-        stage = runner.state.stage
-        if stage is Stage.PREP:
-            runner.dispatch(StartAnswer())
-        elif stage is Stage.ANSWER:
-            terminal.speak()
-        elif stage is Stage.REVIEW:
-            runner.dispatch(Continue())
+    terminal.answer_all()
     (finished,) = terminal.finished
     assert finished.personal["name"] == CANARY_NAME
     assert len(finished.recordings) == len(runner.state.questions)
@@ -195,14 +200,7 @@ def test_with_media_upload_the_kept_recordings_wait_encrypted_in_the_outbox(
     try:
         terminal.to_first_question()
         runner = terminal.runner
-        while runner.state.stage is not Stage.DONE:
-            stage = runner.state.stage
-            if stage is Stage.PREP:
-                runner.dispatch(StartAnswer())
-            elif stage is Stage.ANSWER:
-                terminal.speak()
-            elif stage is Stage.REVIEW:
-                runner.dispatch(Continue())
+        terminal.answer_all()
         session_id = str(runner.state.session_id)
         answers = len(runner.state.answers)
         runner.dispatch(Reset())

@@ -9,7 +9,6 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,29 +26,10 @@ from sync.media import MediaUploader
 from sync.provision import enrol_offline
 from sync.transport import TlsSettings, spki_sha256
 from sync.worker import Backoff, SyncWorker
-from tests.sync.erp_helpers import REPO, ServerHandle, TlsFiles, make_tls, running_server
+from tests.sync.erp_helpers import REPO, ServerHandle, TlsFiles
 from tests.sync.terminal import add_results, enrol_terminal, open_terminal, sync_env
 
 FAST = Backoff(base=0.01, cap=0.05)
-
-
-@pytest.fixture
-def tls(tmp_path: Path) -> TlsFiles:
-    return make_tls(tmp_path / "tls")
-
-
-@pytest.fixture
-def server(tmp_path: Path, tls: TlsFiles) -> Iterator[ServerHandle]:
-    with running_server(tmp_path / "erp", tls=tls) as handle:
-        yield handle
-
-
-@pytest.fixture
-def store(tmp_path: Path, server: ServerHandle, tls: TlsFiles) -> Iterator[SessionStore]:
-    terminal = open_terminal(tmp_path / "terminal")
-    enrol_terminal(terminal, tmp_path / "terminal", server.url, server.issue_token(), tls)
-    yield terminal
-    terminal.close()
 
 
 def client_for(data: Path, tls: TlsSettings) -> ErpClient:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -29,29 +28,10 @@ from sync.connector import Delivery, TransientError
 from sync.credentials import load_credentials, load_org_key
 from sync.transport import TlsSettings
 from sync.worker import Backoff, SyncWorker
-from tests.sync.erp_helpers import ServerHandle, TlsFiles, make_tls, running_server
+from tests.sync.erp_helpers import ServerHandle, TlsFiles
 from tests.sync.terminal import add_results, enrol_terminal, open_terminal
 
 FAST = Backoff(base=0.01, cap=0.05)
-
-
-@pytest.fixture
-def tls(tmp_path: Path) -> TlsFiles:
-    return make_tls(tmp_path / "tls")
-
-
-@pytest.fixture
-def server(tmp_path: Path, tls: TlsFiles) -> Iterator[ServerHandle]:
-    with running_server(tmp_path / "erp", tls=tls) as handle:
-        yield handle
-
-
-@pytest.fixture
-def store(tmp_path: Path, server: ServerHandle, tls: TlsFiles) -> Iterator[SessionStore]:
-    terminal = open_terminal(tmp_path / "terminal")
-    enrol_terminal(terminal, tmp_path / "terminal", server.url, server.issue_token(), tls)
-    yield terminal
-    terminal.close()
 
 
 def client_for(tmp_path: Path, tls: TlsFiles) -> ErpClient:
