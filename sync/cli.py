@@ -17,6 +17,7 @@ from kiosk.app import open_store
 from kiosk.config import KioskConfig
 from kiosk.errors import ErrorKind, KioskError, VaultError
 from kiosk.outbox import Outbox
+from kiosk.retention import RetentionJob
 from kiosk.store import SessionStore
 from sync.connector import SyncError
 from sync.credentials import load_credentials
@@ -174,6 +175,15 @@ def _run_service(config: KioskConfig, store: SessionStore) -> int:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     last_pull = 0.0
+    # The service runs for weeks: it keeps the retention period too, like the kiosk app does.
+    retention_job = RetentionJob(
+        store,
+        config.retention_days,
+        time.time,
+        interval=config.purge_interval_minutes * 60.0,
+        media_root=config.media_dir,
+    )
+    retention_job.start()
     print(f"syncing ({config.erp.connector}); stop with Ctrl+C or SIGTERM", flush=True)
     try:
         while not stop.is_set():
@@ -191,6 +201,7 @@ def _run_service(config: KioskConfig, store: SessionStore) -> int:
     except KeyboardInterrupt:
         pass
     finally:
+        retention_job.stop()
         setup.close()
     return 0
 

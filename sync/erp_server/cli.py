@@ -68,6 +68,12 @@ def add_commands(commands: Any) -> None:
     serve.add_argument("--tls-cert", type=Path, metavar="PEM", help="certificate chain (HTTPS)")
     serve.add_argument("--tls-key", type=Path, metavar="PEM", help="its private key")
     serve.add_argument(
+        "--client-ca",
+        type=Path,
+        metavar="PEM",
+        help="require terminals to present a client certificate issued by this CA (mutual TLS)",
+    )
+    serve.add_argument(
         "--faults",
         metavar="SPEC",
         help="inject faults, e.g. 'latency=0.02,5xx=0.1,429=0.05,retry_after=1,reset=0.05,"
@@ -151,7 +157,7 @@ def _serve(args: argparse.Namespace) -> int:
     try:
         server = ErpServer(
             args.dir, host=args.host, port=args.port, tls=tls, faults=faults,
-            token_ttl=args.token_ttl,
+            token_ttl=args.token_ttl, client_ca=args.client_ca if tls else None,
         )  # fmt: skip
     except ssl.SSLError as problem:
         raise UsageError(f"cannot use the TLS certificate or key: {problem.reason}") from None

@@ -56,6 +56,7 @@ class ErpServer:
         tls: tuple[Path, Path] | None = None,
         faults: FaultPlan | str | None = None,
         token_ttl: float = 3600.0,
+        client_ca: Path | None = None,
     ) -> None:
         paths = ServerPaths(directory)
         self.keys = load_server_keys(directory)  # ServerDirError before anything is bound
@@ -69,6 +70,9 @@ class ErpServer:
             context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
             context.minimum_version = ssl.TLSVersion.TLSv1_2
             context.load_cert_chain(certfile=str(tls[0]), keyfile=str(tls[1]))
+            if client_ca is not None:  # mutual TLS: a terminal must show a certificate of this CA
+                context.verify_mode = ssl.CERT_REQUIRED
+                context.load_verify_locations(cafile=str(client_ca))
             # The handshake runs in the connection's own thread (see _Handler.setup), so one
             # slow or hostile client cannot stall the accept loop.
             self._httpd.socket = context.wrap_socket(

@@ -69,6 +69,8 @@ class TlsFiles:
     ca_pem: Path
     cert_pem: Path
     key_pem: Path
+    client_cert_pem: Path | None = None  # a terminal's certificate for mutual TLS
+    client_key_pem: Path | None = None
 
 
 def make_tls(directory: Path) -> TlsFiles:
@@ -125,7 +127,35 @@ def make_tls(directory: Path) -> TlsFiles:
         )
         .sign(ca_key, hashes.SHA256())
     )
-    files = TlsFiles(directory / "ca.pem", directory / "server.pem", directory / "server.key")
+    client_key = ec.generate_private_key(ec.SECP256R1())
+    client_cert = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "kiosk terminal")]))
+        .issuer_name(ca_name)
+        .public_key(client_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
+    files = TlsFiles(
+        directory / "ca.pem",
+        directory / "server.pem",
+        directory / "server.key",
+        directory / "client.pem",
+        directory / "client.key",
+    )
+    assert files.client_cert_pem is not None and files.client_key_pem is not None
+    files.client_cert_pem.write_bytes(client_cert.public_bytes(serialization.Encoding.PEM))
+    files.client_key_pem.write_bytes(
+        client_key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
     files.ca_pem.write_bytes(ca_cert.public_bytes(serialization.Encoding.PEM))
     files.cert_pem.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     files.key_pem.write_bytes(
@@ -208,6 +238,7 @@ def running_server(
     tls: TlsFiles | None = None,
     faults: str | None = None,
     token_ttl: float = 3600.0,
+    mutual_tls: bool = False,
 ) -> Iterator[ServerHandle]:
     """Init ``directory`` and serve it on 127.0.0.1, on a free port, on a thread."""
     init_dir(directory)
@@ -216,6 +247,7 @@ def running_server(
         host="127.0.0.1",
         port=0,
         tls=(tls.cert_pem, tls.key_pem) if tls else None,
+        client_ca=tls.ca_pem if tls and mutual_tls else None,
         faults=faults,
         token_ttl=token_ttl,
     )

@@ -23,10 +23,10 @@ from sync.client import ErpClient
 from sync.connector import PermanentError, TransientError
 from sync.credentials import load_credentials, load_org_key
 from sync.media import MediaUploader
-from sync.provision import enrol_offline
+from sync.provision import enrol_offline, enrol_online
 from sync.transport import TlsSettings, spki_sha256
 from sync.worker import Backoff, SyncWorker
-from tests.sync.erp_helpers import REPO, ServerHandle, TlsFiles
+from tests.sync.erp_helpers import REPO, ServerHandle, TlsFiles, running_server
 from tests.sync.terminal import add_results, enrol_terminal, open_terminal, sync_env
 
 FAST = Backoff(base=0.01, cap=0.05)
@@ -266,3 +266,24 @@ def test_provision_refuses_a_used_token(
     assert load_credentials(tmp_path / "b" / "keys") is None
     first.close()
     second.close()
+
+
+def test_mutual_tls_terminals_show_their_client_certificate(tmp_path: Path, tls: TlsFiles) -> None:
+    assert tls.client_cert_pem is not None and tls.client_key_pem is not None
+    with running_server(tmp_path / "mtls-erp", tls=tls, mutual_tls=True) as server:
+        data = tmp_path / "mtls-terminal"
+        terminal = open_terminal(data)
+        # Enrolment itself needs the client certificate.
+        without = TlsSettings(ca_bundle=tls.ca_pem)
+        with pytest.raises(VaultError, match="enrolment failed"):
+            enrol_online(terminal, data / "keys", server.url, server.issue_token(), without,
+                         device_name="no cert")  # fmt: skip
+        mutual = TlsSettings(
+            ca_bundle=tls.ca_pem, client_cert=tls.client_cert_pem, client_key=tls.client_key_pem
+        )
+        enrol_online(terminal, data / "keys", server.url, server.issue_token(), mutual,
+                     device_name="with cert")  # fmt: skip
+        ids = add_results(terminal, 3)
+        drain(SyncWorker(terminal, client_for(data, mutual), backoff=FAST), terminal)
+        assert Counter(i.session_id for i in server.store.received("result")) == Counter(ids)
+        terminal.close()
