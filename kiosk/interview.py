@@ -298,7 +298,9 @@ class InterviewRunner:
             if not effect.after_commit:
                 self._apply(effect, previous, new_state)
         self._state = new_state
-        if new_state.session_id is not None:
+        # A tick that changed nothing is not written: the app pumps 20 times a second, and each
+        # save is an fsync'd transaction on the terminal's storage.
+        if new_state.session_id is not None and new_state != previous:
             self._store.save_state(new_state, self._clock.now())
         for effect in effects:
             if effect.after_commit:

@@ -1,0 +1,80 @@
+"""The immutable values that cross between the engine thread and the GUI thread.
+
+Everything here is a frozen dataclass (or a protocol): a snapshot handed to the GUI can never
+change under it, and nothing the GUI holds can change the engine's state behind its back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from kiosk.app import Kiosk
+from kiosk.bank import CandidateProfile, QuestionBank
+from kiosk.consent import ConsentNotice
+from kiosk.engine import InterviewState, Stage
+from kiosk.interview import FinishedInterview
+
+#: Stages in which an answer is being recorded.
+RECORDING_STAGES = (Stage.ANSWER, Stage.PRACTICE_ANSWER)
+
+
+@dataclass(frozen=True, slots=True)
+class CheckInRequest:
+    """A candidate checking in: a walk-in from the welcome screen, or an invitation."""
+
+    position_id: str
+    language: str
+    name: str = ""
+    profile: CandidateProfile = field(default_factory=CandidateProfile)
+    candidate_ref: str | None = None
+    #: The HR systems' own ids from the invitation (e.g. a Feishu external interview).
+    external: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class EngineSetup:
+    """What the screens need to know of the assembled kiosk, sent once it is ready."""
+
+    bank: QuestionBank
+    notice: ConsentNotice
+    languages: tuple[str, ...]
+    default_language: str
+    inactivity_seconds: float
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """The interview as the screens show it: the engine state plus who and which receipt."""
+
+    state: InterviewState
+    session_code: str | None = None
+    candidate_name: str | None = None
+    #: True on the first snapshot of a session resumed after the app stopped.
+    resumed: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class EngineCallbacks:
+    """Hooks :func:`kiosk.app.assemble` takes; the host turns them into signals."""
+
+    on_finalise: Callable[[FinishedInterview], None]
+    on_notice: Callable[[str], None]
+
+
+#: Builds the kiosk (on the worker thread), wiring in the callbacks.
+KioskFactory = Callable[[EngineCallbacks], Kiosk]
+
+
+class CandidateVoice(Protocol):
+    """What "the candidate" says into a replay microphone (``kiosk run --replay``, tests).
+
+    Called on the worker thread; a real microphone hears the real candidate and needs none.
+    """
+
+    def device_check(self) -> None:
+        """The candidate is about to say "I am ready" for the microphone check."""
+
+    def answer(self, question_id: str) -> None:
+        """The candidate starts speaking an answer to ``question_id``."""

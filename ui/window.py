@@ -1,0 +1,418 @@
+"""The kiosk window: one screen per stage, the language switch, inactivity and hardening.
+
+The window is a view. It shows the screen for the engine's latest :class:`Snapshot`, hands taps
+to the :class:`EngineHost` (which runs them on the engine thread) and never waits for anything:
+results come back as signals. The header with the zh / en switch sits above every screen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from PySide6.QtCore import QCoreApplication, QEvent, Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QHBoxLayout,
+    QMainWindow,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from kiosk.clock import Clock
+from kiosk.engine import Abandon, Event, InterviewState, Reset, Stage
+from ui.engine_data import RECORDING_STAGES, EngineSetup, Snapshot
+from ui.engine_host import EngineHost
+from ui.hardening import CornerLongPress, KioskGuard
+from ui.i18n import LANGUAGE_NAMES, UiLanguage
+from ui.inactivity import InactivityTimer
+from ui.screens.base import Screen, ScreenContext, label, safe_message
+from ui.screens.closing import (
+    DoneScreen,
+    InterruptedScreen,
+    PausedScreen,
+    StaffScreen,
+    StatusScreen,
+)
+from ui.screens.consent import ConsentScreen, DeclinedScreen, GreetingScreen
+from ui.screens.devicecheck import DeviceCheckScreen
+from ui.screens.question import QUESTION_STAGES, ChoiceScreen, QuestionScreen
+from ui.screens.welcome import WelcomeScreen
+
+# How long an error or information banner stays up.
+BANNER_MS = 12_000
+
+
+@dataclass(frozen=True)
+class Screens:
+    """Every screen of the window, by role."""
+
+    status: StatusScreen
+    welcome: WelcomeScreen
+    greeting: GreetingScreen
+    consent: ConsentScreen
+    declined: DeclinedScreen
+    device_check: DeviceCheckScreen
+    question: QuestionScreen
+    choice: ChoiceScreen
+    paused: PausedScreen
+    done: DoneScreen
+    interrupted: InterruptedScreen
+    staff: StaffScreen
+
+    def all(self) -> tuple[Screen, ...]:
+        """All of them, in declaration order."""
+        return tuple(getattr(self, name) for name in self.__dataclass_fields__)
+
+
+class KioskWindow(QMainWindow):
+    """The candidate-facing window. Call :meth:`show_kiosk`, then ``host.start()``."""
+
+    # The hidden corner gesture was made: staff want to log in.
+    staff_login_requested = Signal()
+
+    def __init__(
+        self,
+        host: EngineHost,
+        clock: Clock,
+        *,
+        kiosk_mode: bool = True,
+        language: str | None = None,
+        inactivity_seconds: float | None = None,
+        long_press_ms: int = 3000,
+        busy_delay_ms: int = 300,
+    ) -> None:
+        super().__init__()
+        self.setWindowTitle("Interview Kiosk")
+        self._host = host
+        self._kiosk_mode = kiosk_mode
+        self.language = UiLanguage(parent=self)
+        if language is not None:
+            self.language.set(language)
+        self.context = ScreenContext(clock, self.language)
+        self._snapshot: Snapshot | None = None
+        self._closing_requested = False  # we sent Reset/Abandon: WELCOME next is expected
+        self._staff_active = False
+        self._close_allowed = False
+        self._banner_kind: tuple[str, str] | None = None
+        self._inactivity_override = inactivity_seconds
+        self._build()
+        self._connect(host)
+        app = QCoreApplication.instance()
+        self._guard = KioskGuard(self)
+        self._long_press = CornerLongPress(self, hold_ms=long_press_ms, parent=self)
+        if app is not None:
+            app.installEventFilter(self._guard)
+            app.installEventFilter(self._long_press)
+        self._idle = InactivityTimer(inactivity_seconds or 90.0, self)
+        self._idle.expired.connect(self._on_idle)
+        self._guard.activity.connect(self._idle.touch)
+        self._long_press.triggered.connect(self.staff_login_requested)
+        self.staff_login_requested.connect(self._show_staff)
+        self._busy_timer = _single_shot(self, self._show_busy, busy_delay_ms)
+        self._banner_timer = _single_shot(self, self._hide_banner, BANNER_MS)
+
+    # -- building ---------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        central = QWidget()
+        column = QVBoxLayout(central)
+        column.setContentsMargins(0, 8, 16, 0)
+        header = QHBoxLayout()
+        # The top-left corner stays empty: it is where staff hold their finger.
+        header.addStretch(1)
+        self._language_row = QHBoxLayout()
+        header.addLayout(self._language_row)
+        column.addLayout(header)
+        self.language_buttons: dict[str, QPushButton] = {}
+        self._language_group = QButtonGroup(self)
+        self._language_group.setExclusive(True)
+        self.banner = label("banner")
+        self.banner.setVisible(False)
+        self.busy_label = label("banner", center=True)
+        self.busy_label.setVisible(False)
+        column.addWidget(self.banner)
+        column.addWidget(self.busy_label)
+        self.stack = QStackedWidget()
+        column.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+        context = self.context
+        self.screens = Screens(
+            status=StatusScreen(context),
+            welcome=WelcomeScreen(context),
+            greeting=GreetingScreen(context),
+            consent=ConsentScreen(context),
+            declined=DeclinedScreen(context),
+            device_check=DeviceCheckScreen(context),
+            question=QuestionScreen(context),
+            choice=ChoiceScreen(context),
+            paused=PausedScreen(context),
+            done=DoneScreen(context),
+            interrupted=InterruptedScreen(context),
+            staff=StaffScreen(context),
+        )
+        for screen in self.screens.all():
+            self.stack.addWidget(screen)
+        self.stack.setCurrentWidget(self.screens.status)
+        self._set_language_buttons(self.language.languages)
+
+    def _connect(self, host: EngineHost) -> None:
+        screens = self.screens
+        for screen in screens.all():
+            screen.intent.connect(self._send)
+        screens.welcome.check_in_requested.connect(host.check_in)
+        screens.welcome.code_entered.connect(host.check_in_with_code)
+        screens.device_check.check_requested.connect(host.check_devices)
+        screens.interrupted.dismissed.connect(self._show_welcome)
+        screens.staff.back.connect(self._leave_staff)
+        host.ready.connect(self._on_ready)
+        host.snapshot.connect(self._on_snapshot)
+        host.notice.connect(self._on_notice)
+        host.failed.connect(self._on_failed)
+        host.invitation_refused.connect(screens.welcome.show_refused)
+        host.devices_checked.connect(screens.device_check.show_result)
+        host.busy.connect(self._on_busy)
+        # host.finished (the session code of a stored result) is for the receipt printer,
+        # which comes later; the done screen takes the code from the snapshot.
+        self.language.changed.connect(self._on_language_changed)
+
+    def _set_language_buttons(self, languages: tuple[str, ...]) -> None:
+        for old in self.language_buttons.values():
+            self._language_group.removeButton(old)
+            old.deleteLater()
+        self.language_buttons = {}
+        for code in languages:
+            widget = QPushButton(LANGUAGE_NAMES[code])
+            widget.setObjectName("language")
+            widget.setCheckable(True)
+            widget.setChecked(code == self.language.current)
+            widget.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            widget.clicked.connect(lambda _=False, c=code: self.language.set(c))
+            self._language_group.addButton(widget)
+            self._language_row.addWidget(widget)
+            self.language_buttons[code] = widget
+
+    # -- public -----------------------------------------------------------------------------
+
+    def show_kiosk(self) -> None:
+        """Full screen without decorations (kiosk mode), or a normal window (development)."""
+        if self._kiosk_mode:
+            self.setWindowFlag(Qt.WindowType.FramelessWindowHint, True)
+            self.setWindowFlag(Qt.WindowType.WindowStaysOnTopHint, True)
+            self.showFullScreen()
+        else:
+            self.resize(1280, 800)
+            self.show()
+        self._idle.touch()
+
+    @property
+    def snapshot(self) -> Snapshot | None:
+        """The latest snapshot from the engine (None before the first)."""
+        return self._snapshot
+
+    def set_inactivity_seconds(self, seconds: float) -> None:
+        """Change the inactivity period (it takes effect from now)."""
+        self._inactivity_override = seconds
+        self._idle.set_period(seconds)
+
+    def current_screen(self) -> QWidget | None:
+        """The screen on display."""
+        return self.stack.currentWidget()
+
+    def shutdown(self) -> None:
+        """Close the window on staff's (or the operating system's) behalf; the host is stopped
+        by whoever started it."""
+        self._close_allowed = True
+        app = QCoreApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self._guard)
+            app.removeEventFilter(self._long_press)
+        self._idle.stop()
+        self._busy_timer.stop()
+        self._banner_timer.stop()
+        self.close()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        # Alt+F4 from a window manager, or any other close a candidate could trigger.
+        if self._close_allowed:
+            event.accept()
+        else:
+            event.ignore()
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self._render_banner()
+            self.busy_label.setText(self.tr("One moment, please…"))
+        super().changeEvent(event)
+
+    # -- engine signals ---------------------------------------------------------------------
+
+    def _on_ready(self, setup: EngineSetup) -> None:
+        self.context.setup = setup
+        offered = tuple(code for code in setup.languages if code in LANGUAGE_NAMES)
+        self.language.set_languages(offered)
+        self._set_language_buttons(offered if len(offered) > 1 else ())
+        if self._inactivity_override is None:
+            self._idle.set_period(setup.inactivity_seconds)
+        self.language.set(setup.default_language)
+        for screen in self.screens.all():
+            screen.refresh()
+        if self._snapshot is None:
+            self._switch_to(self.screens.welcome)
+
+    def _on_snapshot(self, snapshot: Snapshot) -> None:
+        previous, self._snapshot = self._snapshot, snapshot
+        state = snapshot.state
+        was = previous.state.stage if previous is not None else Stage.WELCOME
+        target: Screen
+        if state.stage is Stage.WELCOME:
+            unexpected = was is not Stage.WELCOME and not was.is_closing
+            unexpected = unexpected and not self._closing_requested
+            self._closing_requested = False
+            self._forget()
+            target = self.screens.interrupted if unexpected else self.screens.welcome
+        else:
+            target = self._screen_for(state)
+            target.show_snapshot(snapshot)
+        if state.stage is not was:
+            self._hide_banner()
+        if snapshot.resumed:
+            self._show_banner("resumed")
+        self._idle.stage_changed(was, state.stage)
+        self._switch_to(target)
+
+    def _on_notice(self, kind: str) -> None:
+        screen = self.current_screen()
+        if isinstance(screen, Screen):
+            screen.on_notice(kind)
+
+    def _on_failed(self, kind: str, fatal: bool) -> None:
+        if fatal:
+            self.screens.status.show_error(kind)
+            self._switch_to(self.screens.status)
+            return
+        self._show_banner("error", kind)
+        screen = self.current_screen()
+        if isinstance(screen, Screen):
+            screen.on_failed(kind)
+
+    def _on_busy(self, busy: bool) -> None:
+        if busy:
+            self._busy_timer.start()
+            return
+        self._busy_timer.stop()
+        self.busy_label.setVisible(False)
+        self.stack.setEnabled(True)
+
+    def _show_busy(self) -> None:
+        # Only after a moment: most intents finish in milliseconds, and a flash would distract.
+        # Disabling the screen also stops taps piling up behind a slow one (e.g. finalising).
+        self.busy_label.setText(self.tr("One moment, please…"))
+        self.busy_label.setVisible(True)
+        self.stack.setEnabled(False)
+
+    # -- routing ----------------------------------------------------------------------------
+
+    def _screen_for(self, state: InterviewState) -> Screen:
+        stage = state.stage
+        if stage in QUESTION_STAGES:
+            choice = stage is Stage.ANSWER and state.current.mode == "choice"
+            return self.screens.choice if choice else self.screens.question
+        return {
+            Stage.GREETING: self.screens.greeting,
+            Stage.CONSENT: self.screens.consent,
+            Stage.DECLINED: self.screens.declined,
+            Stage.DEVICE_CHECK: self.screens.device_check,
+            Stage.PAUSED: self.screens.paused,
+            Stage.DONE: self.screens.done,
+            Stage.INTERRUPTED: self.screens.interrupted,
+        }.get(stage, self.screens.welcome)
+
+    def _switch_to(self, screen: Screen) -> None:
+        if not self._staff_active and self.stack.currentWidget() is not screen:
+            self.stack.setCurrentWidget(screen)
+
+    def _send(self, event: Event) -> None:
+        self._host.send(event)
+
+    def _forget(self) -> None:
+        """Back at the welcome state: nothing personal may stay in any widget."""
+        for screen in self.screens.all():
+            screen.clear()
+        self._hide_banner()
+
+    def _show_welcome(self) -> None:
+        self._forget()
+        self._switch_to(self.screens.welcome)
+
+    def _show_staff(self) -> None:
+        self._staff_active = True
+        self.stack.setCurrentWidget(self.screens.staff)
+
+    def _leave_staff(self) -> None:
+        self._staff_active = False
+        state = self._snapshot.state if self._snapshot is not None else InterviewState()
+        if self.context.setup is None:
+            self._switch_to(self.screens.status)
+        elif state.stage is Stage.WELCOME:
+            self._switch_to(self.screens.welcome)
+        else:
+            self._switch_to(self._screen_for(state))
+
+    # -- inactivity -------------------------------------------------------------------------
+
+    def _on_idle(self) -> None:
+        if self._staff_active:
+            self._leave_staff()
+            return
+        stage = self._snapshot.state.stage if self._snapshot is not None else Stage.WELCOME
+        if stage is Stage.WELCOME:
+            self._show_welcome()  # also forgets a half-typed name or code
+        elif stage.is_closing:
+            self._closing_requested = True
+            self._host.send(Reset())
+        elif stage not in RECORDING_STAGES:
+            # The candidate walked away mid-interview: the engine closes it as interrupted.
+            self._closing_requested = True
+            self._host.send(Abandon())
+
+    # -- banner -----------------------------------------------------------------------------
+
+    def _show_banner(self, kind: str, detail: str = "") -> None:
+        self._banner_kind = (kind, detail)
+        self._render_banner()
+        self._banner_timer.start()
+
+    def _hide_banner(self) -> None:
+        self._banner_kind = None
+        self._banner_timer.stop()
+        self._render_banner()
+
+    def _render_banner(self) -> None:
+        if self._banner_kind is None:
+            self.banner.clear()
+            self.banner.setVisible(False)
+            return
+        kind, detail = self._banner_kind
+        if kind == "error":
+            text = safe_message(detail, self.language.current)
+        else:
+            text = self.tr("Welcome back. Your interview continues where it stopped.")
+        self.banner.setText(text)
+        self.banner.setVisible(True)
+
+    def _on_language_changed(self, language: str) -> None:
+        for code, widget in self.language_buttons.items():
+            widget.setChecked(code == language)
+        self._render_banner()
+
+
+def _single_shot(parent: QWidget, slot: Callable[[], None], interval_ms: int = 0) -> QTimer:
+    timer = QTimer(parent)
+    timer.setSingleShot(True)
+    timer.setInterval(interval_ms)
+    timer.timeout.connect(slot)
+    return timer
