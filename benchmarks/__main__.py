@@ -22,7 +22,7 @@ import sqlite3
 import tempfile
 from pathlib import Path
 
-from benchmarks import analysis, sync, vault_auth, vault_stream
+from benchmarks import analysis, gui, sync, vault_auth, vault_stream
 from benchmarks.timing import median_seconds
 from hardware import (
     ReplayCamera,
@@ -217,6 +217,7 @@ def main() -> None:
     rows += vault_stream.rows()
     rows += vault_auth.bench_rows()
     rows += sync.rows()
+    rows += gui.rows()
     widths = [
         max(len(r[i]) for r in [("figure", "measured", "baseline", "ratio"), *rows])
         for i in range(4)
