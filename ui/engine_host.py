@@ -97,6 +97,14 @@ class _EngineWorker(QObject):
         kiosk.camera.open()
         kiosk.microphone.open()
         config = kiosk.config
+        # Load the speech models now, behind the "Starting…" screen: loading one holds Python's
+        # GIL for a long stretch, which at check-in froze the GUI thread for 100-150 ms.
+        if kiosk.analysis is not None:
+            for language in config.languages:
+                try:
+                    kiosk.analysis.check_language(language)
+                except KioskError as exc:  # that language is refused at check-in, as before
+                    log.info("no speech model for %s yet (%s)", language, exc.kind.value)
         notice = current_notice(
             retention_days=config.retention_days, policy_profile=config.policy_profile
         )
