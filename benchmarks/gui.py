@@ -30,11 +30,11 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QAbstractButton, QApplication, QWidget
 
 from hardware import ReplayMicrophone
-from kiosk.app import Kiosk, assemble, build_devices
+from kiosk.app import build_devices
 from kiosk.clock import SystemClock
 from kiosk.config import load_config
 from kiosk.engine import Stage
-from ui.engine_data import EngineCallbacks
+from ui.engine_data import kiosk_factory
 from ui.engine_host import EngineHost
 from ui.replay import ReplayVoice, as_cueable, replay_config
 from ui.responsiveness import GapStats, GuiGapProbe, gui_gaps
@@ -106,17 +106,7 @@ class _Kiosk:
         self.microphone = microphone
         clock = SystemClock()
 
-        def factory(callbacks: EngineCallbacks) -> Kiosk:
-            return assemble(
-                config,
-                clock=clock,
-                camera=camera,
-                microphone=microphone,
-                on_finalise=callbacks.on_finalise,
-                on_notice=callbacks.on_notice,
-                periodic_purge=True,
-            )
-
+        factory = kiosk_factory(config, clock=clock, camera=camera, microphone=microphone)
         apply_style(app)
         voice = ReplayVoice.from_samples(as_cueable(microphone))
         self.host = EngineHost(factory, clock=clock, voice=voice)

@@ -22,11 +22,11 @@ from typing import Any
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
-from kiosk.app import Kiosk, assemble, build_devices, configure_logging
+from kiosk.app import build_devices, configure_logging
 from kiosk.clock import SystemClock
 from kiosk.config import KioskConfig
 from kiosk.errors import ConfigError
-from ui.engine_data import EngineCallbacks, EngineSetup
+from ui.engine_data import EngineSetup, kiosk_factory
 from ui.engine_host import EngineHost
 from ui.replay import ReplayVoice, as_cueable, replay_config
 from ui.style import apply_style
@@ -78,17 +78,7 @@ def run_app(config: KioskConfig, *, windowed: bool = False, replay: bool = False
     voice = ReplayVoice.from_samples(as_cueable(microphone)) if replay else None
     clock = SystemClock()
 
-    def factory(callbacks: EngineCallbacks) -> Kiosk:
-        return assemble(
-            config,
-            clock=clock,
-            camera=camera,
-            microphone=microphone,
-            on_finalise=callbacks.on_finalise,
-            on_notice=callbacks.on_notice,
-            periodic_purge=True,
-        )
-
+    factory = kiosk_factory(config, clock=clock, camera=camera, microphone=microphone)
     _clear_opencv_qt_paths()
     app = QApplication.instance() or QApplication([sys.argv[0]])
     if not isinstance(app, QApplication):

@@ -10,8 +10,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from kiosk.app import Kiosk
+from hardware import Camera, Microphone
+from kiosk.app import Kiosk, assemble
 from kiosk.bank import CandidateProfile, QuestionBank
+from kiosk.clock import Clock
+from kiosk.config import KioskConfig
 from kiosk.consent import ConsentNotice
 from kiosk.engine import InterviewState, Stage
 from kiosk.interview import FinishedInterview
@@ -65,6 +68,31 @@ class EngineCallbacks:
 
 #: Builds the kiosk (on the worker thread), wiring in the callbacks.
 KioskFactory = Callable[[EngineCallbacks], Kiosk]
+
+
+def kiosk_factory(
+    config: KioskConfig,
+    *,
+    clock: Clock,
+    camera: Camera,
+    microphone: Microphone,
+    periodic_purge: bool = True,
+) -> KioskFactory:
+    """The factory the app, its tests and the benchmark all give :class:`EngineHost`: the
+    kiosk assembled from ``config`` with these devices and the host's callbacks."""
+
+    def factory(callbacks: EngineCallbacks) -> Kiosk:
+        return assemble(
+            config,
+            clock=clock,
+            camera=camera,
+            microphone=microphone,
+            on_finalise=callbacks.on_finalise,
+            on_notice=callbacks.on_notice,
+            periodic_purge=periodic_purge,
+        )
+
+    return factory
 
 
 class CandidateVoice(Protocol):

@@ -25,12 +25,12 @@ from PySide6.QtWidgets import (
 from pytestqt.qtbot import QtBot
 
 from hardware import ReplayCamera, ReplayMicrophone
-from kiosk.app import Kiosk, assemble
+from kiosk.app import Kiosk
 from kiosk.clock import ManualClock
 from kiosk.config import KioskConfig, load_config
 from kiosk.demo import samples_dir
 from kiosk.engine import Stage
-from ui.engine_data import EngineCallbacks
+from ui.engine_data import kiosk_factory
 from ui.engine_host import EngineHost
 from ui.replay import ReplayVoice
 from ui.screens.base import Screen
@@ -76,16 +76,13 @@ class App:
         self.voice = ReplayVoice(self.microphone, clips or {}, fallback=CLIP)
         self.finished_codes: list[str] = []
 
-        def factory(callbacks: EngineCallbacks) -> Kiosk:
-            return assemble(
-                config,
-                clock=self.clock,
-                camera=self.camera,
-                microphone=self.microphone,
-                on_finalise=callbacks.on_finalise,
-                on_notice=callbacks.on_notice,
-            )
-
+        factory = kiosk_factory(
+            config,
+            clock=self.clock,
+            camera=self.camera,
+            microphone=self.microphone,
+            periodic_purge=False,
+        )
         app = QApplication.instance()
         assert isinstance(app, QApplication)
         apply_style(app)
