@@ -24,6 +24,8 @@ from PySide6.QtWidgets import (
 
 from kiosk.clock import Clock
 from kiosk.engine import Abandon, Event, InterviewState, Reset, Stage
+from kiosk.errors import ErrorKind, KioskError
+from kiosk.staff import StaffServices
 from ui.engine_data import RECORDING_STAGES, EngineSetup, Snapshot
 from ui.engine_host import EngineHost
 from ui.hardening import CornerLongPress, KioskGuard
@@ -34,13 +36,15 @@ from ui.screens.closing import (
     DoneScreen,
     InterruptedScreen,
     PausedScreen,
-    StaffScreen,
     StatusScreen,
 )
 from ui.screens.consent import ConsentScreen, DeclinedScreen, GreetingScreen
 from ui.screens.devicecheck import DeviceCheckScreen
 from ui.screens.question import QUESTION_STAGES, ChoiceScreen, QuestionScreen
 from ui.screens.welcome import WelcomeScreen
+from ui.staff.area import StaffArea
+from ui.staff.calls import StaffCalls
+from ui.staff.context import StaffContext
 
 # How long an error or information banner stays up.
 BANNER_MS = 12_000
@@ -61,7 +65,6 @@ class Screens:
     paused: PausedScreen
     done: DoneScreen
     interrupted: InterruptedScreen
-    staff: StaffScreen
 
     def all(self) -> tuple[Screen, ...]:
         """All of them, in declaration order."""
@@ -152,10 +155,13 @@ class KioskWindow(QMainWindow):
             paused=PausedScreen(context),
             done=DoneScreen(context),
             interrupted=InterruptedScreen(context),
-            staff=StaffScreen(context),
         )
         for screen in self.screens.all():
             self.stack.addWidget(screen)
+        # Staff work runs on a thread of its own, against the kiosk the engine assembled.
+        self.staff_calls = StaffCalls(self._staff_services, parent=self)
+        self.staff = StaffArea(StaffContext(self.staff_calls, self.language, self.context.clock))
+        self.stack.addWidget(self.staff)
         self.stack.setCurrentWidget(self.screens.status)
         self._set_language_buttons(self.language.languages)
 
@@ -167,7 +173,7 @@ class KioskWindow(QMainWindow):
         screens.welcome.code_entered.connect(host.check_in_with_code)
         screens.device_check.check_requested.connect(host.check_devices)
         screens.interrupted.dismissed.connect(self._show_welcome)
-        screens.staff.back.connect(self._leave_staff)
+        self.staff.closed.connect(self._leave_staff)
         host.ready.connect(self._on_ready)
         host.snapshot.connect(self._on_snapshot)
         host.notice.connect(self._on_notice)
@@ -233,6 +239,7 @@ class KioskWindow(QMainWindow):
         self._idle.stop()
         self._busy_timer.stop()
         self._banner_timer.stop()
+        self.staff_calls.stop()
         self.close()
 
     def closeEvent(self, event: QCloseEvent) -> None:
@@ -348,9 +355,19 @@ class KioskWindow(QMainWindow):
         self._forget()
         self._switch_to(self.screens.welcome)
 
+    def _staff_services(self) -> StaffServices:
+        # Called on the staff thread, at the first staff call.
+        kiosk = self._host.kiosk
+        if kiosk is None:
+            raise KioskError("the kiosk has not started", kind=ErrorKind.DEVICE_UNAVAILABLE)
+        return StaffServices.of(kiosk, self.context.clock.now)
+
     def _show_staff(self) -> None:
+        if self._staff_active:
+            return
         self._staff_active = True
-        self.stack.setCurrentWidget(self.screens.staff)
+        self.staff.open()
+        self.stack.setCurrentWidget(self.staff)
 
     def _leave_staff(self) -> None:
         self._staff_active = False
@@ -366,7 +383,7 @@ class KioskWindow(QMainWindow):
 
     def _on_idle(self) -> None:
         if self._staff_active:
-            self._leave_staff()
+            self.staff.leave()  # logs out; its closed signal gives the screen back
             return
         stage = self._snapshot.state.stage if self._snapshot is not None else Stage.WELCOME
         if stage is Stage.WELCOME:

@@ -84,7 +84,7 @@ def test_holding_the_top_left_corner_asks_for_staff_login(app: App, qtbot: QtBot
     held = time.monotonic() - start
     qtbot.mouseRelease(target, left, pos=corner)
     assert held >= 2.9
-    app.wait_for(app.screens.staff)
-    app.tap(app.screens.staff.back_button)
+    app.wait_for(app.window.staff)
+    app.tap(app.window.staff.login.back_button)
     app.wait_for(app.screens.welcome)
     qtbot.waitUntil(lambda: window.current_screen() is app.screens.welcome, timeout=WAIT_MS)

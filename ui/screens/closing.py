@@ -114,32 +114,6 @@ class InterruptedScreen(Screen):
             self.dismissed.emit()
 
 
-class StaffScreen(Screen):
-    """A placeholder: staff login (PIN and second factor) and the staff screens come later."""
-
-    # Back to the candidate's screen.
-    back = Signal()
-
-    def __init__(self, context: ScreenContext) -> None:
-        super().__init__(context)
-        self.title = label("title")
-        self.body = label()
-        self.back_button = button("primary")
-        self.back_button.clicked.connect(self.back)
-        self.column.addWidget(self.title)
-        self.column.addWidget(self.body)
-        self.column.addStretch(1)
-        self.column.addWidget(self.back_button)
-        self.retranslate()
-
-    def retranslate(self) -> None:
-        self.title.setText(self.tr("Staff login"))
-        self.body.setText(
-            self.tr("Staff login and the staff screens are not available in this version yet.")
-        )
-        self.back_button.setText(self.tr("Back"))
-
-
 class StatusScreen(Screen):
     """The terminal itself: starting up, or out of service after a failed start."""
 
