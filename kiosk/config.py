@@ -133,6 +133,30 @@ class MicrophoneConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class SpeakerConfig:
+    """The loudspeaker: spoken prompts for candidates who ask to hear a question, and the
+    IT admin's speaker test."""
+
+    kind: Literal["sounddevice", "none"] = setting(
+        "sounddevice",
+        "`sounddevice`: the system's output device. `none`: no loudspeaker (no spoken prompts).",
+    )
+    device: str = setting("", "A device name or index, empty for the system default.")
+
+
+@dataclass(frozen=True, slots=True)
+class PrinterConfig:
+    """The printer, through the system print queue (CUPS)."""
+
+    queue: str = setting(
+        "", "The CUPS queue to print to, empty for the system's default destination."
+    )
+    receipt: bool = setting(
+        True, "Print a receipt with the session code when an interview ends (if a queue exists)."
+    )
+
+
+@dataclass(frozen=True, slots=True)
 class RecordingConfig:
     """How each answer is recorded."""
 
@@ -244,6 +268,17 @@ class InterviewConfig:
         "before the session is marked interrupted.",
         _between(0, 10),
     )
+    extra_time_factor: float = setting(
+        1.5,
+        "The extra-time accommodation a candidate may choose before consent multiplies every "
+        "preparation and answer time by this.",
+        _between(1.0, 4.0),
+    )
+    text_answers: bool = setting(
+        True,
+        "Offer candidates the text-answer accommodation (typing instead of speaking) before "
+        "consent.",
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -331,6 +366,8 @@ class KioskConfig:
     )
     camera: CameraConfig = field(default_factory=CameraConfig)
     microphone: MicrophoneConfig = field(default_factory=MicrophoneConfig)
+    speaker: SpeakerConfig = field(default_factory=SpeakerConfig)
+    printer: PrinterConfig = field(default_factory=PrinterConfig)
     recording: RecordingConfig = field(default_factory=RecordingConfig)
     models: ModelsConfig = field(default_factory=ModelsConfig)
     erp: ErpConfig = field(default_factory=ErpConfig)

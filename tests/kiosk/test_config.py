@@ -105,6 +105,8 @@ def test_every_field_is_documented_and_the_docs_are_current() -> None:
         sections = {
             "camera",
             "microphone",
+            "speaker",
+            "printer",
             "recording",
             "models",
             "erp",
