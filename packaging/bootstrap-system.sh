@@ -17,6 +17,13 @@ PACKAGES=(
   libportaudio2 pulseaudio pulseaudio-utils libasound2-plugins alsa-utils
   espeak-ng sox
   fonts-wqy-microhei
+  # Printing through the system queue (receipts, reports, the admin's test page); cups-pdf is
+  # the queue the tests print to.
+  cups cups-client cups-bsd printer-driver-cups-pdf
+  # The screenshot gallery renders every screen under a real X server (scripts/gallery.py).
+  xvfb xauth libx11-xcb1 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0
+  libxcb-render-util0 libxcb-randr0 libxcb-shape0 libxcb-xkb1 libxcb-xfixes0 libxcb-sync1
+  libxcb-shm0 libxkbcommon-x11-0 matchbox-window-manager
 )
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
