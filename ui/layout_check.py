@@ -1,0 +1,119 @@
+"""Does every text on a screen show whole, in a font that has its glyphs?
+
+A translation that runs longer than the English, a 1366×768 panel, a label that cannot wrap:
+text gets cut off, and a candidate reads half an instruction. Chinese text on a terminal without
+a CJK font shows as empty boxes. Both are invisible to a test that reads ``label.text()``, so
+this module looks at what is laid out: each visible label and button is measured against the
+room it was given, and each character is looked up in the fonts the style falls back through.
+The screen tests and the screenshot gallery (``scripts/gallery.py``) run it on every screen.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+from PySide6.QtCore import QRect, Qt
+from PySide6.QtGui import QFont, QFontDatabase, QFontMetrics
+from PySide6.QtWidgets import QAbstractButton, QLabel, QLineEdit, QWidget
+
+from ui.style import FONT_FAMILIES
+
+#: Slack for rounding between the measured and the laid-out size, in pixels.
+_SLACK_PX = 2
+
+
+@dataclass(frozen=True, slots=True)
+class LayoutProblem:
+    """One text that does not show whole, or a character no installed font can draw."""
+
+    widget: str  # object name and class, to find it
+    text: str
+    problem: str
+
+    def __str__(self) -> str:
+        return f"{self.widget}: {self.problem}: {self.text[:60]!r}"
+
+
+def layout_problems(window: QWidget) -> list[LayoutProblem]:
+    """Every clipped, overflowing or undrawable text among ``window``'s visible widgets."""
+    problems: list[LayoutProblem] = []
+    bounds = window.rect()
+    for widget in window.findChildren(QWidget):
+        if not widget.isVisible() or widget.window() is not window:
+            continue
+        text = _text(widget)
+        if not text:
+            continue
+        name = f"{widget.objectName() or '-'} ({type(widget).__name__})"
+        where = QRect(widget.mapTo(window, widget.rect().topLeft()), widget.size())
+        if not _inside(where, bounds) and _shown_area(widget):
+            problems.append(LayoutProblem(name, text, "outside the window"))
+        problem = _clipped(widget, text)
+        if problem:
+            problems.append(LayoutProblem(name, text, problem))
+        missing = sorted({c for c in text if not c.isspace() and not has_glyph(c)})
+        if missing:
+            problems.append(LayoutProblem(name, text, f"no font has {''.join(missing)!r}"))
+    return problems
+
+
+def has_glyph(char: str) -> bool:
+    """Whether one of the style's font families, as installed here, can draw ``char``."""
+    return _has_glyph(ord(char))
+
+
+@cache
+def _has_glyph(code: int) -> bool:
+    return any(QFontMetrics(QFont(f)).inFontUcs4(code) for f in _installed_families())
+
+
+@cache
+def _installed_families() -> tuple[str, ...]:
+    installed = set(QFontDatabase.families())
+    return tuple(f for f in FONT_FAMILIES if f in installed)
+
+
+def _text(widget: QWidget) -> str:
+    if isinstance(widget, QLabel):
+        # Rich text is measured by its document, not here.
+        return widget.text() if widget.textFormat() != Qt.TextFormat.RichText else ""
+    if isinstance(widget, QAbstractButton):
+        return widget.text()
+    if isinstance(widget, QLineEdit):
+        return widget.text() or widget.placeholderText()
+    return ""
+
+
+def _clipped(widget: QWidget, text: str) -> str | None:
+    metrics = QFontMetrics(widget.font())
+    if isinstance(widget, QLabel) and widget.wordWrap():
+        needed, has = widget.heightForWidth(widget.width()), widget.height()
+        what = "height"
+    elif isinstance(widget, QLabel):
+        needed = max(metrics.horizontalAdvance(line) for line in text.split("\n"))
+        has, what = widget.contentsRect().width(), "width"
+    else:
+        # Buttons and fields: the text on one line, inside the padding the style gives them.
+        needed = metrics.horizontalAdvance(text)
+        if isinstance(widget, QAbstractButton):
+            needed = max(needed, widget.sizeHint().width())
+        has, what = widget.width(), "width"
+    if needed > has + _SLACK_PX:
+        return f"needs {needed} px of {what}, has {has}"
+    return None
+
+
+def _inside(rect: QRect, bounds: QRect) -> bool:
+    return bounds.contains(rect.topLeft()) and bounds.contains(rect.bottomRight())
+
+
+def _shown_area(widget: QWidget) -> bool:
+    # Inside a scroll area a widget may be larger than the window: only what the viewport
+    # shows counts, and the scroll bar reaches the rest.
+    parent = widget.parentWidget()
+    while parent is not None:
+        if parent.objectName() == "qt_scrollarea_viewport":
+            return False
+        parent = parent.parentWidget()
+    return True
