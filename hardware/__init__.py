@@ -10,6 +10,7 @@ from hardware.camera import Camera, OpenCVCamera, fit_frame
 from hardware.media import AudioBlock, CameraInfo, Pace, VideoFrame
 from hardware.microphone import Microphone, SoundDeviceMicrophone, list_input_devices
 from hardware.replay import ReplayCamera, ReplayMicrophone, decode_audio
+from hardware.speaker import NullSpeaker, Speaker, build_speaker, synthesize, tone
 from hardware.specs import CameraSpec, MicrophoneSpec, make_camera, make_microphone
 from hardware.writers import VideoFileWriter, WavWriter, decode_jpeg, encode_jpeg
 
@@ -20,14 +21,17 @@ __all__ = [
     "CameraSpec",
     "Microphone",
     "MicrophoneSpec",
+    "NullSpeaker",
     "OpenCVCamera",
     "Pace",
     "ReplayCamera",
     "ReplayMicrophone",
     "SoundDeviceMicrophone",
+    "Speaker",
     "VideoFileWriter",
     "VideoFrame",
     "WavWriter",
+    "build_speaker",
     "decode_audio",
     "decode_jpeg",
     "encode_jpeg",
@@ -35,4 +39,6 @@ __all__ = [
     "list_input_devices",
     "make_camera",
     "make_microphone",
+    "synthesize",
+    "tone",
 ]

@@ -24,6 +24,8 @@ class StaffArea(QWidget):
 
     #: Staff left (logged out or cancelled): show the candidate's screen again.
     closed = Signal()
+    #: An IT admin wiped the terminal (a WipeReport): it must take no interview until restarted.
+    wiped = Signal(object)
 
     def __init__(self, context: StaffContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -81,7 +83,9 @@ class StaffArea(QWidget):
     def _logged_in(self, principal: Principal) -> None:
         self.context.principal = principal
         if principal.role is Role.IT_ADMIN:
-            self.home = AdminHome(self.context)
+            admin = AdminHome(self.context)
+            admin.wiped.connect(self.wiped)
+            self.home = admin
         else:
             self.home = RecruiterHome(self.context)
         self.pages.addWidget(self.home)
