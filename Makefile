@@ -11,13 +11,14 @@ PYTHON ?= $(shell for p in python3.11 python3.12 python3.10 python3; do \
 STAMP := $(VENV)/.installed
 DEMO_OUT ?= demo-output
 
-.PHONY: help bootstrap demo test test-fast lint format bench clean
+.PHONY: help bootstrap demo test test-fast lint format bench gallery clean
 
 help:
 	@echo "make demo   - set everything up, then run a complete headless demo interview"
 	@echo "make test   - set everything up, then run lint and the whole test suite"
 	@echo "make lint   - ruff, mypy and import-linter"
 	@echo "make bench  - benchmarks (figures and ratios against an in-run baseline)"
+	@echo "make gallery - every screen under Xvfb, zh and en, 1920x1080 and 1366x768, to docs/gallery"
 	@echo "make format - ruff format and fix"
 
 bootstrap: $(STAMP)
@@ -53,6 +54,9 @@ test-fast: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
+
+gallery: $(STAMP)
+	$(BIN)/python scripts/gallery.py --out docs/gallery
 
 format: $(STAMP)
 	$(BIN)/ruff format .
