@@ -39,8 +39,10 @@ from kiosk.engine import (
     Stage,
     StartRecording,
     StopRecording,
+    StopTyping,
     Tick,
     TransitionError,
+    TypedDraft,
     resume,
     transition,
 )
@@ -53,6 +55,7 @@ from kiosk.report import build_report
 from kiosk.scoring.fusion import InterviewScore, score_interview
 from kiosk.scoring.policy import policy_for
 from kiosk.store import SessionStore
+from kiosk.text_answers import annotate_report, is_typed, typed_record, typed_signals
 
 log = logging.getLogger(__name__)
 
@@ -142,6 +145,9 @@ class InterviewRunner:
         self._pending_personal: tuple[str, dict[str, Any], str | None] | None = None
         self._recordings: dict[tuple[int, int], AnswerRecording] = {}
         self._live_key: tuple[int, int] | None = None  # the answer live analysis is on
+        # The typed answer being written (text-answer accommodation), by (index, attempt,
+        # practice): in memory only until the answer ends and it is sealed in the vault.
+        self._draft: tuple[tuple[int, int, bool], str] | None = None
         self.resumed_from: Stage | None = None  # the stage a killed process had reached
 
     @property
@@ -320,14 +326,12 @@ class InterviewRunner:
             self._start_recording(effect, new)
         elif isinstance(effect, StopRecording):
             self._stop_recording(effect, previous)
+        elif isinstance(effect, TypedDraft):
+            self._draft = ((effect.index, effect.attempt, effect.practice), effect.text)
+        elif isinstance(effect, StopTyping):
+            self._stop_typing(effect, previous)
         elif isinstance(effect, DiscardRecording):
-            self._recordings.pop((effect.index, effect.attempt), None)
-            if previous.session_id is not None:
-                self._store.delete_answer(previous.session_id, effect.index, effect.attempt)
-                for path in recording_paths(
-                    self._scratch_root / previous.session_id, effect.index, effect.attempt, False
-                ):
-                    path.unlink(missing_ok=True)
+            self._discard(effect, previous)
         elif isinstance(effect, Finalise):
             self._finalise(new)
         elif isinstance(effect, CloseSession):
@@ -335,9 +339,19 @@ class InterviewRunner:
             self._store.close_session(effect.session_id, effect.outcome, now, media=media)
             shutil.rmtree(self._scratch_root / effect.session_id, ignore_errors=True)
             self._recordings.clear()
+            self._draft = None
             log.info("session %s closed: %s", effect.session_id, effect.outcome)
         elif isinstance(effect, Notice) and self._on_notice is not None:
             self._on_notice(effect.kind)
+
+    def _discard(self, effect: DiscardRecording, previous: InterviewState) -> None:
+        self._recordings.pop((effect.index, effect.attempt), None)
+        if previous.session_id is None:
+            return
+        self._store.delete_answer(previous.session_id, effect.index, effect.attempt)
+        workdir = self._scratch_root / previous.session_id
+        for path in recording_paths(workdir, effect.index, effect.attempt, False):
+            path.unlink(missing_ok=True)
 
     def _keep_media(self, state: InterviewState, effect: CloseSession) -> list[str]:
         """Move the kept answers' encrypted recordings to the media folder; returns the names
@@ -380,6 +394,22 @@ class InterviewRunner:
         self._store.save_answer(_sid(previous), effect.question_id, recording, self._clock.now())
         self._submit(_sid(previous), effect.question_id, previous.language, recording, live)
 
+    def _stop_typing(self, effect: StopTyping, previous: InterviewState) -> None:
+        draft, self._draft = self._draft, None
+        key = (effect.index, effect.attempt, effect.practice)
+        text = draft[1] if draft is not None and draft[0] == key else ""
+        if not effect.keep:
+            return  # the practice answer, or one abandoned: its text is simply forgotten
+        now = self._clock.now()
+        question = self._banks.current.question(effect.question_id)
+        # What the candidate was asked to answer in (english_speaking items are English).
+        language = question.language or previous.language
+        seconds = max(0.0, now - (previous.stage_started or now))
+        record = typed_record(effect.question_id, language, text, seconds)
+        # Sealed before the state moves on (this effect runs before the commit): a crash now
+        # asks the question again, and the answer's record is replaced then.
+        self._store.save_analysis(_sid(previous), effect.index, effect.attempt, record, now)
+
     def _finalise(self, state: InterviewState) -> None:
         kept = {(a.index, a.attempt) for a in state.answers}
         recordings = tuple(r for key, r in sorted(self._recordings.items()) if key in kept)
@@ -390,7 +420,9 @@ class InterviewRunner:
         )
         # The result is stored (sealed, with its outbox row) before anyone is shown it: what
         # the candidate's receipt promises is on disk even if the app dies a moment later.
-        report = build_report(finished, self._banks.current)
+        report = annotate_report(
+            build_report(finished, self._banks.current), state, finished.analyses
+        )
         self._store.save_result(
             _sid(state), report, report["analysis"]["status"], self._clock.now()
         )
@@ -402,7 +434,8 @@ class InterviewRunner:
     ) -> tuple[dict[int, dict[str, Any] | None], InterviewScore | None]:
         setup = self._analysis
         if setup is None or state.position_id is None:
-            return {}, None
+            # Not scored; typed answers are still reported (their record is the answer itself).
+            return self._typed_records(state), None
         if not setup.worker.wait_idle(setup.finalise_timeout):
             log.error("analysis did not finish within %.0f s", setup.finalise_timeout)
         bank = self._banks.current
@@ -411,10 +444,14 @@ class InterviewRunner:
         for answer in sorted(state.answers, key=lambda a: a.index):
             record = self._store.analysis(_sid(state), answer.index, answer.attempt)
             records[answer.index] = record
+            question = bank.question(answer.question_id)
+            if record is not None and is_typed(record) and answer.choice is None:
+                signals.append(typed_signals(answer.index, question, record))
+                continue
             signals.append(
                 signals_from_record(
                     answer.index,
-                    bank.question(answer.question_id),
+                    question,
                     record,
                     seconds=answer.seconds,
                     language=state.language,
@@ -426,6 +463,16 @@ class InterviewRunner:
             bank, state.position_id, signals, policy, min_asr_confidence=setup.min_asr_confidence
         )
         return records, score
+
+    def _typed_records(self, state: InterviewState) -> dict[int, dict[str, Any] | None]:
+        if not state.text_answers or state.session_id is None:
+            return {}
+        records = {
+            a.index: self._store.analysis(state.session_id, a.index, a.attempt)
+            for a in state.answers
+            if a.choice is None
+        }
+        return {index: r for index, r in records.items() if is_typed(r)}
 
     def _ensure_disk_space(self) -> None:
         self._scratch_root.mkdir(parents=True, exist_ok=True, mode=0o700)

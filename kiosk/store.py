@@ -432,12 +432,14 @@ class SessionStore:
         )
 
     def delete_answer(self, session_id: str, index: int, attempt: int) -> None:
-        """Forget a discarded attempt."""
+        """Forget a discarded attempt: its measurements and its analysis (a typed answer's
+        analysis record is its text, which a retake must not leave behind)."""
         with self._transaction():
-            self._db.execute(
-                "DELETE FROM answers WHERE session_id = ? AND idx = ? AND attempt = ?",
-                [session_id, index, attempt],
-            )
+            for table in ("answers", "analyses"):
+                self._db.execute(
+                    f"DELETE FROM {table} WHERE session_id = ? AND idx = ? AND attempt = ?",  # noqa: S608
+                    [session_id, index, attempt],
+                )
 
     def save_analysis(
         self,

@@ -16,6 +16,7 @@ from kiosk.engine.state import (
     AnswerMode,
     CheckIn,
     Choose,
+    ChooseAccommodations,
     CloseSession,
     CompletedAnswer,
     Continue,
@@ -42,7 +43,10 @@ from kiosk.engine.state import (
     StartAnswer,
     StartRecording,
     StopRecording,
+    StopTyping,
     Tick,
+    TypeAnswer,
+    TypedDraft,
 )
 
 __all__ = [
@@ -51,6 +55,7 @@ __all__ = [
     "AnswerMode",
     "CheckIn",
     "Choose",
+    "ChooseAccommodations",
     "CloseSession",
     "CompletedAnswer",
     "Continue",
@@ -78,8 +83,11 @@ __all__ = [
     "StartAnswer",
     "StartRecording",
     "StopRecording",
+    "StopTyping",
     "Tick",
     "TransitionError",
+    "TypeAnswer",
+    "TypedDraft",
     "resume",
     "transition",
 ]

@@ -8,13 +8,14 @@ process continue from the persisted state (see :func:`resume`).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from kiosk.engine.state import (
     Abandon,
     CheckIn,
     Choose,
+    ChooseAccommodations,
     CloseSession,
     CompletedAnswer,
     Continue,
@@ -32,6 +33,7 @@ from kiosk.engine.state import (
     Notice,
     OpenSession,
     Outcome,
+    PlannedQuestion,
     Proceed,
     RecordConsent,
     Reset,
@@ -40,7 +42,10 @@ from kiosk.engine.state import (
     StartAnswer,
     StartRecording,
     StopRecording,
+    StopTyping,
     Tick,
+    TypeAnswer,
+    TypedDraft,
 )
 from kiosk.errors import ErrorKind, KioskError
 
@@ -61,6 +66,10 @@ class EngineSettings:
     done_seconds: float = 30.0  # the thank-you screen, then reset
     declined_seconds: float = 20.0  # the "a recruiter will contact you" screen, then reset
     device_retry_limit: int = 3  # question restarts after device loss before giving up
+    #: The extra-time accommodation multiplies every preparation and answer time by this.
+    extra_time_factor: float = 1.5
+    #: Whether this terminal offers the text-answer accommodation at all.
+    text_answers_offered: bool = True
 
 
 _RECORDING_STAGES = (Stage.ANSWER, Stage.PRACTICE_ANSWER)
@@ -104,16 +113,51 @@ def _proceed(state: InterviewState, _: Proceed, now: float, __: EngineSettings) 
     return _enter(state, Stage.CONSENT, now), ()
 
 
+def _accommodate(
+    state: InterviewState, event: ChooseAccommodations, now: float, settings: EngineSettings
+) -> Transition:
+    if event.text_answers and not settings.text_answers_offered:
+        raise TransitionError("this terminal does not offer text answers")
+    factor = settings.extra_time_factor if event.extra_time else 1.0
+    # Re-planned from the bank's times (the current ones divided by the factor they carry), so
+    # choosing, un-choosing and choosing again never compounds. Milliseconds are plenty.
+    rescale = factor / state.time_factor
+
+    def scaled(q: PlannedQuestion) -> PlannedQuestion:
+        return replace(
+            q,
+            prep_seconds=round(q.prep_seconds * rescale, 3),
+            answer_seconds=round(q.answer_seconds * rescale, 3),
+        )
+
+    chosen = state.evolve(
+        extra_time=event.extra_time,
+        text_answers=event.text_answers,
+        time_factor=factor,
+        practice=None if state.practice is None else scaled(state.practice),
+        questions=tuple(scaled(q) for q in state.questions),
+    )
+    return chosen, ()
+
+
 def _consent(
     state: InterviewState, event: GiveConsent, now: float, _: EngineSettings
 ) -> Transition:
     consented = state.evolve(face_consent=event.face_analysis)
     record = RecordConsent(event.notice_version, event.face_analysis)
+    if consented.text_answers:
+        # Nothing is recorded when answers are typed, so there is nothing to check; and the
+        # check asks the candidate to speak, which is what this accommodation spares them.
+        prep, starts = _enter_prep(consented, now, practice=True)
+        return prep, (record, *starts)
     return _enter(consented, Stage.DEVICE_CHECK, now), (record,)
 
 
 def _decline(state: InterviewState, _: Decline, now: float, settings: EngineSettings) -> Transition:
-    return _enter(state, Stage.DECLINED, now, settings.declined_seconds), ()
+    # Declining keeps only the fact of it: not which accommodations the candidate asked for
+    # (nor the timings that would tell).
+    plain = _accommodate(state, ChooseAccommodations(), now, settings)[0]
+    return _enter(plain, Stage.DECLINED, now, settings.declined_seconds), ()
 
 
 def _checked(state: InterviewState, _: Event, now: float, __: EngineSettings) -> Transition:
@@ -130,6 +174,13 @@ def _finish(
     if state.current.mode == "choice":
         raise TransitionError("a multiple-choice item is finished by choosing an option")
     return _finish_answer(state, now, settings, timed_out=False)
+
+
+def _type(state: InterviewState, event: TypeAnswer, now: float, _: EngineSettings) -> Transition:
+    if not state.typing:
+        raise TransitionError("this answer is spoken, not typed")
+    practice = state.stage is Stage.PRACTICE_ANSWER
+    return state, (TypedDraft(state.index, state.attempt, practice, event.text),)
 
 
 def _choose(
@@ -225,8 +276,8 @@ def _start_answer(state: InterviewState, now: float) -> Transition:
     stage = Stage.PRACTICE_ANSWER if practice else Stage.ANSWER
     question = state.current
     answering = _enter(state, stage, now, question.answer_seconds)
-    if question.mode == "choice":
-        return answering, ()
+    if question.mode == "choice" or state.typing:
+        return answering, ()  # nothing to record: the answer is tapped or typed on the screen
     return answering, (StartRecording(state.index, question.question_id, state.attempt, practice),)
 
 
@@ -240,7 +291,8 @@ def _finish_answer(
 ) -> Transition:
     question = state.current
     if state.stage is Stage.PRACTICE_ANSWER:
-        stop = StopRecording(state.index, question.question_id, state.attempt, False, True)
+        stopping = StopTyping if state.typing else StopRecording
+        stop = stopping(state.index, question.question_id, state.attempt, False, True)
         prep, starts = _enter_prep(state.evolve(index=0, attempt=1), now)
         return prep, (stop, *starts)
     seconds = max(0.0, now - (state.stage_started or now))
@@ -250,7 +302,9 @@ def _finish_answer(
     replaced = state.answer_at(state.index)
     kept = (*(a for a in state.answers if a.index != state.index), answer)
     effects: list[Effect] = []
-    if question.mode == "spoken":
+    if state.typing:
+        effects.append(StopTyping(state.index, question.question_id, state.attempt, True))
+    elif question.mode == "spoken":
         effects.append(StopRecording(state.index, question.question_id, state.attempt, True))
     if replaced is not None and replaced.attempt != state.attempt:
         effects.append(DiscardRecording(state.index, replaced.attempt))
@@ -272,6 +326,8 @@ def _stop_if_recording(state: InterviewState) -> tuple[Effect, ...]:
         return ()
     q = state.current
     practice = state.stage is Stage.PRACTICE_ANSWER
+    if state.typing:
+        return (StopTyping(state.index, q.question_id, state.attempt, False, practice),)
     return (
         StopRecording(state.index, q.question_id, state.attempt, False, practice),
         DiscardRecording(state.index, state.attempt),
@@ -288,8 +344,9 @@ def _device_lost(
         Stage.PREP,
         Stage.ANSWER,
     )
-    if state.stage not in pausable:
-        # Outside capture a lost device matters only when it is next needed.
+    if state.stage not in pausable or state.text_answers:
+        # Outside capture a lost device matters only when it is next needed (and typed answers
+        # are never captured).
         return state, (Notice(f"{event.device}_lost"),)
     effects = (*_stop_if_recording(state), Notice(f"{event.device}_lost"))
     restarts = state.device_restarts + 1
@@ -341,6 +398,7 @@ _CLOSING_OUTCOMES: dict[Stage, Outcome] = {Stage.DONE: "completed", Stage.DECLIN
 
 _TABLE: dict[tuple[type[Event], Stage], Handler] = {
     (CheckIn, Stage.WELCOME): _check_in,
+    (ChooseAccommodations, Stage.GREETING): _accommodate,
     (Proceed, Stage.GREETING): _proceed,
     (GiveConsent, Stage.CONSENT): _consent,
     (Decline, Stage.CONSENT): _decline,
@@ -349,6 +407,8 @@ _TABLE: dict[tuple[type[Event], Stage], Handler] = {
     (StartAnswer, Stage.PREP): _start,
     (FinishAnswer, Stage.PRACTICE_ANSWER): _finish,
     (FinishAnswer, Stage.ANSWER): _finish,
+    (TypeAnswer, Stage.PRACTICE_ANSWER): _type,
+    (TypeAnswer, Stage.ANSWER): _type,
     (Choose, Stage.ANSWER): _choose,
     (Retake, Stage.REVIEW): _retake,
     (Continue, Stage.REVIEW): _continue,

@@ -7,7 +7,7 @@ the candidate is lives in the vault, keyed by the session id.
 from __future__ import annotations
 
 import enum
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, ClassVar, Literal
 
 
@@ -85,6 +85,18 @@ class InterviewState:
     device_restarts: int = 0
     face_consent: bool = False
     started_at: float | None = None
+    # Accommodations chosen on the personal welcome, before consent. Kept in the state so a
+    # session resumed after a crash keeps them; the question timings above already include
+    # ``time_factor`` (it is recorded so that a changed choice re-plans from the bank's times).
+    extra_time: bool = False
+    text_answers: bool = False
+    time_factor: float = 1.0
+
+    @property
+    def typing(self) -> bool:
+        """The current answer is typed, not spoken (the text-answer accommodation applies to
+        spoken questions; multiple-choice items are tapped either way)."""
+        return self.text_answers and self.current.mode == "spoken"
 
     @property
     def current(self) -> PlannedQuestion:
@@ -129,6 +141,10 @@ class InterviewState:
             device_restarts=int(data.get("device_restarts", 0)),
             face_consent=bool(data.get("face_consent", False)),
             started_at=data.get("started_at"),
+            # States saved before accommodations existed have none.
+            extra_time=bool(data.get("extra_time", False)),
+            text_answers=bool(data.get("text_answers", False)),
+            time_factor=float(data.get("time_factor", 1.0)),
         )
 
     def evolve(self, **changes: Any) -> InterviewState:
@@ -159,6 +175,31 @@ class CheckIn(Event):
 @dataclass(frozen=True, slots=True)
 class Proceed(Event):
     """The candidate tapped "continue" on the personal welcome."""
+
+
+@dataclass(frozen=True, slots=True)
+class ChooseAccommodations(Event):
+    """On the personal welcome, the candidate chose (or un-chose) accommodations.
+
+    ``extra_time`` multiplies every preparation and answer time by the terminal's factor;
+    ``text_answers`` has spoken questions answered by typing. Nothing is recorded then: no
+    audio, no video, and so no device check either.
+    """
+
+    extra_time: bool = False
+    text_answers: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class TypeAnswer(Event):
+    """The typed answer so far (the screen sends it as the candidate types).
+
+    Personal data: the engine never puts it in the state, so it is never persisted in the
+    clear; the runner keeps the latest text in memory and seals it when the answer ends.
+    ``repr=False`` keeps it out of any log line that prints the event.
+    """
+
+    text: str = field(repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -282,8 +323,30 @@ class StopRecording(Effect):
 
 
 @dataclass(frozen=True, slots=True)
+class TypedDraft(Effect):
+    """Keep ``text`` (in memory only) as the typed answer of this attempt so far."""
+
+    index: int
+    attempt: int
+    practice: bool
+    text: str = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class StopTyping(Effect):
+    """A typed answer ended: ``keep`` seals its text in the vault; otherwise it is dropped."""
+
+    index: int
+    question_id: str
+    attempt: int
+    keep: bool
+    practice: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class DiscardRecording(Effect):
-    """Delete an attempt's recording (an interrupted one, or one a retake replaced)."""
+    """Delete an attempt's recording or typed answer (an interrupted one, or one a retake
+    replaced)."""
 
     index: int
     attempt: int

@@ -1,5 +1,11 @@
 """Before anything is recorded: the personal welcome, the consent notice, and declining.
 
+The personal welcome offers the accommodations before consent: more time, typing instead of
+speaking (where the terminal offers it) and high contrast. The first two are engine events
+(:class:`~kiosk.engine.ChooseAccommodations`), sent at once so the time estimate on screen
+is the re-planned one and a restart keeps the choice; high contrast only changes the look and
+lasts until the session ends.
+
 The notice text is the core's (:func:`kiosk.consent.current_notice`), shown in the display
 language; its version covers both languages, so switching language never changes what the
 consent record names. Face analysis is agreed to separately, and only where the notice has the
@@ -11,40 +17,92 @@ from __future__ import annotations
 import math
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QScrollArea, QScroller, QSizePolicy
+from PySide6.QtWidgets import QHBoxLayout, QScrollArea, QScroller
 
-from kiosk.engine import Decline, GiveConsent, Proceed, Reset
-from ui.screens.base import Screen, ScreenContext, button, label
+from kiosk.engine import ChooseAccommodations, Decline, GiveConsent, Proceed, Reset
+from ui.screens.base import (
+    HighContrastToggle,
+    Screen,
+    ScreenContext,
+    button,
+    checkbox,
+    label,
+    set_tab_order,
+)
+from ui.style import set_high_contrast
 
 
 class GreetingScreen(Screen):
-    """Stage GREETING: the candidate's name, the position, and what will happen."""
+    """Stage GREETING: the candidate's name, the position, what will happen, and the
+    accommodations the candidate may choose."""
 
     def __init__(self, context: ScreenContext) -> None:
         super().__init__(context)
         self.title = label("title")
         self.position = label("subtitle")
         self.steps = label()
+        self.accommodations = label()
+        self.extra_time_check = checkbox()
+        self.text_answers_check = checkbox()
+        self.contrast_check = HighContrastToggle()
         self.continue_button = button("primary")
         self.continue_button.clicked.connect(lambda: self.intent.emit(Proceed()))
-        for widget in (self.title, self.position, self.steps):
+        self.extra_time_check.toggled.connect(self._choose)
+        self.text_answers_check.toggled.connect(self._choose)
+        for widget in (self.title, self.position, self.steps, self.accommodations):
             self.column.addWidget(widget)
+        # In one row, with short texts (their accessible descriptions say more): three stacked
+        # touch targets would push "Continue" off a 1366x768 panel.
+        choices = QHBoxLayout()
+        choices.setSpacing(32)
+        for check in (self.extra_time_check, self.text_answers_check, self.contrast_check):
+            choices.addWidget(check)
+        choices.addStretch(1)
+        self.column.addLayout(choices)
         self.column.addStretch(1)
         self.column.addWidget(self.continue_button)
+        set_tab_order(
+            self.extra_time_check,
+            self.text_answers_check,
+            self.contrast_check,
+            self.continue_button,
+        )
         self.retranslate()
         self.refresh()
 
     def retranslate(self) -> None:
         self.continue_button.setText(self.tr("Continue"))
+        self.continue_button.setAccessibleDescription(
+            self.tr("Goes on to how your interview is recorded and used.")
+        )
+        self.accommodations.setText(self.tr("If it helps you, choose before you continue:"))
+        self.text_answers_check.setText(self.tr("Type instead of speaking"))
+        self.text_answers_check.setAccessibleDescription(
+            self.tr(
+                "You type your answers instead of speaking them. Nothing is recorded: no sound "
+                "and no video. Your typed answers are scored."
+            )
+        )
+        self.extra_time_check.setAccessibleDescription(
+            self.tr("Every preparation and answer time of every question becomes longer.")
+        )
 
     def refresh(self) -> None:
         snapshot, setup = self.snapshot, self.context.setup
+        factor = setup.extra_time_factor if setup is not None else 1.5
+        self.extra_time_check.setText(
+            self.tr("More time (+{percent} %)").format(percent=round((factor - 1) * 100))
+        )
+        # Offered only where the terminal's configuration allows it.
+        self.text_answers_check.setVisible(setup is not None and setup.text_answers)
         position_id = snapshot.state.position_id if snapshot is not None else None
         if snapshot is None or setup is None or position_id is None:
             for widget in (self.title, self.position, self.steps):
                 widget.clear()
+            self._show_choice(False, False)
             return
         state = snapshot.state
+        self._show_choice(state.extra_time, state.text_answers)
         name = snapshot.candidate_name
         self.title.setText(
             self.tr("Welcome, {name}").format(name=name) if name else self.tr("Welcome")
@@ -54,15 +112,48 @@ class GreetingScreen(Screen):
             self.tr("Your interview for the position of {position}").format(position=title)
         )
         seconds = sum(q.prep_seconds + q.answer_seconds for q in state.questions)
-        self.steps.setText(
-            self.tr(
+        minutes = max(1, math.ceil(seconds / 60))
+        if state.text_answers:
+            steps = self.tr(
+                "Here is what happens next:\n"
+                "1. You read how your interview is used, and decide whether to take part.\n"
+                "2. You answer one practice question by typing. It is not scored.\n"
+                "3. You answer {count} interview questions, in about {minutes} minutes. "
+                "Nothing is recorded."
+            )
+        else:
+            steps = self.tr(
                 "Here is what happens next:\n"
                 "1. You read how your interview is recorded and used, and decide whether to "
                 "take part.\n"
                 "2. We check the camera and the microphone.\n"
                 "3. You answer one practice question. It is not scored.\n"
                 "4. You answer {count} interview questions, in about {minutes} minutes."
-            ).format(count=len(state.questions), minutes=max(1, math.ceil(seconds / 60)))
+            )
+        self.steps.setText(steps.format(count=len(state.questions), minutes=minutes))
+
+    def clear(self) -> None:
+        # The next candidate starts with the standard look.
+        set_high_contrast(False)
+        super().clear()
+
+    def _show_choice(self, extra_time: bool, text_answers: bool) -> None:
+        """Show the engine's choice without sending it back."""
+        for check, value in (
+            (self.extra_time_check, extra_time),
+            (self.text_answers_check, text_answers),
+        ):
+            check.blockSignals(True)
+            check.setChecked(value)
+            check.blockSignals(False)
+
+    def _choose(self) -> None:
+        self.intent.emit(
+            ChooseAccommodations(
+                extra_time=self.extra_time_check.isChecked(),
+                text_answers=self.text_answers_check.isChecked()
+                and self.text_answers_check.isVisibleTo(self),
+            )
         )
 
 
@@ -82,10 +173,10 @@ class ConsentScreen(Screen):
         QScroller.grabGesture(
             self.notice_area.viewport(), QScroller.ScrollerGestureType.LeftMouseButtonGesture
         )
+        # Keyboard users reach the notice with Tab and scroll it with the arrow and page keys.
+        self.notice_area.setFocusPolicy(Qt.FocusPolicy.TabFocus)
         self.face_clause = label()
-        self.face_check = QCheckBox()
-        # As wide as its box and text: a tap anywhere on it toggles it (no dead space).
-        self.face_check.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        self.face_check = checkbox()
         self.agree_button = button("primary")
         self.decline_button = button("secondary")
         self.agree_button.clicked.connect(self._agree)
@@ -98,19 +189,30 @@ class ConsentScreen(Screen):
         row.addWidget(self.decline_button)
         row.addWidget(self.agree_button)
         self.column.addLayout(row)
+        set_tab_order(self.notice_area, self.face_check, self.decline_button, self.agree_button)
         self.retranslate()
         self.refresh()
 
     def retranslate(self) -> None:
         self.title.setText(self.tr("How your interview is recorded and used"))
+        self.notice_area.setAccessibleName(self.title.text())
         self.face_check.setText(self.tr("I also agree to face analysis (optional)"))
         self.agree_button.setText(self.tr("I agree, start the interview"))
+        self.agree_button.setAccessibleDescription(
+            self.tr("Agrees to the notice above and starts the interview.")
+        )
         self.decline_button.setText(self.tr("No, thanks"))
+        self.decline_button.setAccessibleDescription(
+            self.tr(
+                "Declines the AI interview. A recruiter will arrange an interview with a person."
+            )
+        )
 
     def refresh(self) -> None:
         setup = self.context.setup
         notice = setup.notice if setup is not None else None
         self.notice.setText(notice.texts[self.context.lang] if notice is not None else "")
+        self.notice_area.setAccessibleDescription(self.notice.text())
         has_face = notice is not None and notice.face_clause is not None
         self.face_clause.setVisible(has_face)
         self.face_check.setVisible(has_face)
@@ -155,3 +257,4 @@ class DeclinedScreen(Screen):
             )
         )
         self.finish_button.setText(self.tr("Finish"))
+        self.finish_button.setAccessibleDescription(self.tr("Returns to the welcome screen."))
