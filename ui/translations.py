@@ -97,11 +97,20 @@ def untranslated(ts: Path) -> list[Untranslated]:
             translation = message.find("translation")
             if (
                 translation is None
-                or not (translation.text or "").strip()
+                or not all(text.strip() for text in _translated_texts(translation))
                 or translation.get("type") in ("unfinished", "obsolete", "vanished")
             ):
                 missing.append(Untranslated(name, message.findtext("source", default="")))
     return missing
+
+
+def _translated_texts(translation: ET.Element) -> list[str]:
+    # A plural message ("%n session(s)") keeps its text in one <numerusform> per plural form
+    # of the language (Chinese has one); others keep it in <translation> itself.
+    forms = translation.findall("numerusform")
+    if forms:
+        return [form.text or "" for form in forms]
+    return [translation.text or ""]
 
 
 def main() -> int:
