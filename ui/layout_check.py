@@ -15,12 +15,14 @@ from functools import cache
 
 from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QFont, QFontDatabase, QFontMetrics
-from PySide6.QtWidgets import QAbstractButton, QLabel, QLineEdit, QWidget
+from PySide6.QtWidgets import QAbstractButton, QAbstractScrollArea, QLabel, QLineEdit, QWidget
 
 from ui.style import FONT_FAMILIES
 
 #: Slack for rounding between the measured and the laid-out size, in pixels.
 _SLACK_PX = 2
+#: A line edit's text margins and border in the kiosk style (ui/style.py: 16 px each side).
+_FIELD_PADDING_PX = 36
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +51,10 @@ def layout_problems(window: QWidget) -> list[LayoutProblem]:
         where = QRect(widget.mapTo(window, widget.rect().topLeft()), widget.size())
         if not _inside(where, bounds) and _shown_area(widget):
             problems.append(LayoutProblem(name, text, "outside the window"))
+        if isinstance(widget, QAbstractButton | QLineEdit) and _squeezed(widget):
+            # Smaller than its minimum: the layout ran out of room and buttons overlap.
+            size = f"{widget.width()}x{widget.height()}"
+            problems.append(LayoutProblem(name, text, f"squeezed to {size}"))
         problem = _clipped(widget, text)
         if problem:
             problems.append(LayoutProblem(name, text, problem))
@@ -79,7 +85,8 @@ def _text(widget: QWidget) -> str:
         # Rich text is measured by its document, not here.
         return widget.text() if widget.textFormat() != Qt.TextFormat.RichText else ""
     if isinstance(widget, QAbstractButton):
-        return widget.text()
+        # A button that lays out its own label (a wrapping one) is checked by that label.
+        return widget.text() if widget.layout() is None else ""
     if isinstance(widget, QLineEdit):
         return widget.text() or widget.placeholderText()
     return ""
@@ -96,6 +103,8 @@ def _clipped(widget: QWidget, text: str) -> str | None:
     else:
         # Buttons and fields: the text on one line, inside the padding the style gives them.
         needed = metrics.horizontalAdvance(text)
+        if isinstance(widget, QLineEdit):
+            needed += _FIELD_PADDING_PX
         if isinstance(widget, QAbstractButton):
             needed = max(needed, widget.sizeHint().width())
         has, what = widget.width(), "width"
@@ -104,16 +113,25 @@ def _clipped(widget: QWidget, text: str) -> str | None:
     return None
 
 
+def _squeezed(widget: QWidget) -> bool:
+    least = widget.minimumSizeHint().height()
+    if widget.hasHeightForWidth():
+        least = widget.heightForWidth(widget.width())
+    return widget.height() + _SLACK_PX < least
+
+
 def _inside(rect: QRect, bounds: QRect) -> bool:
     return bounds.contains(rect.topLeft()) and bounds.contains(rect.bottomRight())
 
 
 def _shown_area(widget: QWidget) -> bool:
-    # Inside a scroll area a widget may be larger than the window: only what the viewport
-    # shows counts, and the scroll bar reaches the rest.
+    # Inside a scroll area that scrolls, a widget may reach past the window: the scroll bar
+    # brings it into view. (The window's own page scrolls only under the on-screen keyboard.)
     parent = widget.parentWidget()
     while parent is not None:
-        if parent.objectName() == "qt_scrollarea_viewport":
+        if isinstance(parent, QAbstractScrollArea) and (
+            parent.verticalScrollBar().maximum() > 0 or parent.horizontalScrollBar().maximum() > 0
+        ):
             return False
         parent = parent.parentWidget()
     return True

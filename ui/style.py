@@ -134,6 +134,8 @@ QPushButton {{ font-size: 28px; min-height: {TOUCH_MIN_PX}px; padding: 8px 32px;
     border-radius: 10px; border: 2px solid {t.accent}; background: {t.surface};
     color: {t.accent}; }}
 QPushButton#primary {{ background: {t.accent}; color: {t.on_accent}; }}
+QLabel#option {{ font-size: 28px; color: {t.accent}; background: transparent; }}
+QLabel#option:disabled {{ color: {t.disabled_text}; }}
 QPushButton:focus {{ border: {ring}px solid {t.focus}; padding: {10 - ring}px {34 - ring}px; }}
 QPushButton:disabled, QPushButton#primary:disabled, QPushButton#secondary:disabled {{
     border-color: {t.disabled_text}; color: {t.disabled_text};
@@ -147,6 +149,8 @@ QLineEdit, QPlainTextEdit {{ font-size: 30px; padding: 0 16px; border: 2px solid
 QLineEdit {{ min-height: {TOUCH_MIN_PX}px; }}
 QPlainTextEdit {{ padding: 12px 16px; }}
 QLineEdit:focus, QPlainTextEdit:focus {{ border: {ring}px solid {t.focus}; }}
+QLineEdit:focus {{ min-height: {TOUCH_MIN_PX + 4 - 2 * ring}px;
+    padding: 0 {18 - ring}px; }}
 QCheckBox {{ font-size: {BODY_PX}px; min-height: {TOUCH_MIN_PX}px; spacing: 16px;
     color: {t.text}; padding: 0 8px; border: {ring}px solid transparent; border-radius: 8px; }}
 QCheckBox:focus {{ border-color: {t.focus}; }}
@@ -156,6 +160,9 @@ QProgressBar {{ min-height: 28px; border: 2px solid {t.border}; border-radius: 8
 QProgressBar::chunk {{ background: {t.accent}; }}
 QScrollArea {{ border: 2px solid {t.border}; border-radius: 10px; background: {t.surface}; }}
 QScrollArea:focus {{ border: {ring}px solid {t.focus}; }}
+QScrollArea#positions {{ border: none; background: transparent; }}
+QScrollArea#page, QScrollArea#page > QWidget {{ border: none; background: {t.ground}; }}
+QWidget#positions {{ background: transparent; }}
 QLabel#document {{ background: {t.surface}; color: {t.text}; padding: 16px 24px; }}
 """ + (_HIGH_CONTRAST_EXTRA.format(t=t) if t is HIGH_CONTRAST else "")
 

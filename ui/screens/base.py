@@ -21,12 +21,13 @@ import itertools
 import re
 from dataclasses import dataclass
 
-from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QFocusEvent, QKeyEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractButton,
     QApplication,
     QCheckBox,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
@@ -42,7 +43,7 @@ from kiosk.clock import Clock
 from kiosk.errors import SAFE_MESSAGES, ErrorKind
 from ui.engine_data import EngineSetup, Snapshot
 from ui.i18n import UiLanguage
-from ui.style import high_contrast, set_high_contrast
+from ui.style import TOUCH_MIN_PX, high_contrast, set_high_contrast
 
 
 @dataclass
@@ -201,6 +202,49 @@ class KioskButton(QPushButton):
         super().setAccessibleName(name)
 
 
+class WrappingButton(KioskButton):
+    """A touch button whose text wraps onto more lines: a multiple-choice option can be a whole
+    sentence, and a push button's own text never wraps (it would widen the screen instead).
+
+    The text is drawn by a word-wrapped label inside the button; :meth:`text` still returns it
+    and it still names the button for assistive technology.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._label = QLabel(self)
+        self._label.setObjectName("option")
+        self._label.setTextFormat(Qt.TextFormat.PlainText)
+        self._label.setWordWrap(True)
+        # Taps go to the button underneath.
+        self._label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self._layout = QHBoxLayout(self)
+        self._layout.setContentsMargins(32, 10, 32, 10)
+        self._layout.addWidget(self._label)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+
+    def setText(self, text: str) -> None:
+        self._label.setText(text)
+        if not self._named_explicitly:
+            QPushButton.setAccessibleName(self, spoken_text(text))
+        self.updateGeometry()
+
+    def text(self) -> str:
+        return self._label.text()
+
+    def sizeHint(self) -> QSize:
+        return self._layout.sizeHint().expandedTo(QSize(0, TOUCH_MIN_PX))
+
+    def minimumSizeHint(self) -> QSize:
+        return self._layout.minimumSize().expandedTo(QSize(0, TOUCH_MIN_PX))
+
+    def hasHeightForWidth(self) -> bool:
+        return True
+
+    def heightForWidth(self, width: int) -> int:
+        return max(TOUCH_MIN_PX, self._layout.totalHeightForWidth(width))
+
+
 class KioskCheckBox(QCheckBox):
     """A check box named by its text, toggled by Space or Enter (switch devices send Enter)."""
 
@@ -284,6 +328,15 @@ def button(name: str = "primary") -> KioskButton:
     # a text field.
     widget.setFocusPolicy(Qt.FocusPolicy.TabFocus)
     # Enter activates the focused button (Space always does): keyboard users expect both.
+    widget.setAutoDefault(True)
+    return widget
+
+
+def option_button() -> WrappingButton:
+    """A touch-sized button for a multiple-choice option, whose text wraps."""
+    widget = WrappingButton()
+    widget.setObjectName("secondary")
+    widget.setFocusPolicy(Qt.FocusPolicy.TabFocus)
     widget.setAutoDefault(True)
     return widget
 

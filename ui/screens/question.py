@@ -36,6 +36,7 @@ from ui.screens.base import (
     button,
     clock_text,
     label,
+    option_button,
     set_tab_order,
 )
 from ui.screens.prompt_voice import PromptVoice
@@ -390,9 +391,15 @@ class ChoiceScreen(_QuestionBase):
     def __init__(self, context: ScreenContext) -> None:
         super().__init__(context)
         self.hint = label()
-        for widget in (self.progress, self.prompt, self.hint, self.countdown):
+        # The countdown beside the progress line: four options must fit a 1366×768 panel.
+        top = QHBoxLayout()
+        top.addWidget(self.progress, 1)
+        top.addWidget(self.countdown)
+        self.column.addLayout(top)
+        for widget in (self.prompt, self.hint):
             self.column.addWidget(widget)
         self._options = QVBoxLayout()
+        self._options.setSpacing(12)
         self.column.addLayout(self._options)
         self.column.addStretch(1)
         # The option buttons of the question on screen, in the bank's order.
@@ -433,7 +440,7 @@ class ChoiceScreen(_QuestionBase):
         if question is None:
             return
         for index, option in enumerate(question.options):
-            widget = button("secondary")
+            widget = option_button()
             widget.setText(f"{chr(ord('A') + index)}.  {option.in_language(language)}")
             widget.clicked.connect(lambda _=False, i=index: self._choose(i))
             self._options.addWidget(widget)

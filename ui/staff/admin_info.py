@@ -140,6 +140,8 @@ class EnrolmentPage(Page):
         self.values: dict[str, QLabel] = {}
         for index, key in enumerate(_FIELDS):
             self.names[key] = label("body")
+            # Names on one line: the values beside them wrap instead.
+            self.names[key].setWordWrap(False)
             self.values[key] = label("body")
             self.values[key].setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             grid.addWidget(self.names[key], index, 0, Qt.AlignmentFlag.AlignTop)

@@ -222,7 +222,7 @@ class ReviewPanel(QWidget):
         self.override_button.setText(self.tr("Save override"))
         self.override_button.setEnabled(bool(self.competencies))
         self.decision_title.setText(self.tr("Decision"))
-        self.note_edit.setPlaceholderText(self.tr("Note with the decision (optional)"))
+        self.note_edit.setPlaceholderText(self.tr("Note (optional)"))
         self.note_edit.setAccessibleName(self.tr("Note"))
         names = decision_names()
         for decision, widget in self.decision_buttons.items():
