@@ -395,10 +395,11 @@ class InterviewRunner:
         self._submit(_sid(previous), effect.question_id, previous.language, recording, live)
 
     def _stop_typing(self, effect: StopTyping, previous: InterviewState) -> None:
-        draft, self._draft = self._draft, None
+        draft = self._draft
         key = (effect.index, effect.attempt, effect.practice)
         text = draft[1] if draft is not None and draft[0] == key else ""
         if not effect.keep:
+            self._draft = None
             return  # the practice answer, or one abandoned: its text is simply forgotten
         now = self._clock.now()
         question = self._banks.current.question(effect.question_id)
@@ -409,6 +410,8 @@ class InterviewRunner:
         # Sealed before the state moves on (this effect runs before the commit): a crash now
         # asks the question again, and the answer's record is replaced then.
         self._store.save_analysis(_sid(previous), effect.index, effect.attempt, record, now)
+        # Forgotten only once sealed: if the save failed (a full disk), the next try has it.
+        self._draft = None
 
     def _finalise(self, state: InterviewState) -> None:
         kept = {(a.index, a.attempt) for a in state.answers}

@@ -122,8 +122,8 @@ class ReviewDesk:
         if report is None:
             raise VaultError("this session has no result to export", kind=ErrorKind.INVALID_INPUT)
         files = write_report(report, out_dir, writers=writers)
-        formats = sorted(
-            {p.suffix.lstrip(".") for p in (files.html_path, files.json_path, *files.extra)}
-        )
+        # Every file written, so the audit names each copy of personal data that left.
+        written = (files.html_path, files.json_path, files.markdown_path, files.receipt_path)
+        formats = sorted({p.suffix.lstrip(".") for p in (*written, *files.extra)})
         self._store.audit(who.user_id, "export", session_id, {"formats": formats}, self._clock())
         return files

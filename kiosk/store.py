@@ -225,9 +225,9 @@ class SessionStore:
         """
         with self._transaction():
             self._db.execute(
-                "UPDATE sessions SET outcome = ?, closed_at = ?, updated_at = ? "
-                "WHERE id = ? AND closed_at IS NULL",
-                [outcome, now, now, session_id],
+                "UPDATE sessions SET outcome = ?, closed_at = ?, updated_at = ?, "
+                "state_json = ? WHERE id = ? AND closed_at IS NULL",
+                [outcome, now, now, self._closed_state(session_id), session_id],
             )
             # Every ending is reported, a declined or abandoned one too (the ERP then offers a
             # human interview); for a finished one this is the row save_result already wrote.
@@ -253,6 +253,15 @@ class SessionStore:
             self._keys.pop(session_id, None)
         # The deleted key copy (and a declined candidate's record) must not linger in the WAL.
         self.checkpoint()
+
+    def _closed_state(self, session_id: str) -> str:
+        """What stays of a closed session's engine state, which is stored unsealed: where it
+        ended, never its timings or accommodations. A choice of extra time or typed answers
+        hints at a disability; the sealed result keeps it for the reviewers who need it."""
+        row = self._query("SELECT state_json FROM sessions WHERE id = ?", [session_id]).fetchone()
+        data = json.loads(row[0]) if row is not None else {}
+        kept = ("stage", "session_id", "position_id", "language", "started_at")
+        return json.dumps({key: data[key] for key in kept if key in data})
 
     def open_session(self) -> InterviewState | None:
         """The most recent session that has not ended, if any (the one to resume)."""

@@ -355,6 +355,16 @@ def test_a_typed_interview_is_sealed_scored_from_the_text_and_reported(
     terminal.clock.advance(60)
     runner.dispatch(Tick())  # the done screen times out: the session closes
     assert runner.state.stage is Stage.WELCOME
+    # The engine state stays unsealed in the database: once closed, it no longer says which
+    # accommodations were chosen (nor the stretched timings that would tell).
+    (state_json,) = store.query("SELECT state_json FROM sessions WHERE id = ?", [session_id])[0]
+    assert set(json.loads(state_json)) == {
+        "stage",
+        "session_id",
+        "position_id",
+        "language",
+        "started_at",
+    }
     store.close()
     for path in (tmp_path / "data").rglob("*"):
         if path.is_file():

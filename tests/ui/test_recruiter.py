@@ -281,10 +281,14 @@ def test_a_report_is_read_decided_played_and_exported(
     staff.app.tap(export.export_button)
     qtbot.waitUntil(lambda: export.result is not None, timeout=WAIT_MS)
     assert (out / f"report-{code}.pdf").read_bytes().startswith(b"%PDF")
-    assert (out / f"report-{code}.html").exists() and (out / f"report-{code}.json").exists()
-    assert f"report-{code}.pdf" in export.message.text()
+    # Every file written is named on screen and in the audit entry: each is a copy of
+    # personal data the recruiter must look after.
+    written = sorted(p.name for p in out.iterdir())
+    expected = [f"report-{code}.{s}" for s in ("html", "json", "md", "pdf")]
+    assert written == sorted([*expected, f"receipt-{code}.txt"])
+    assert all(name in export.message.text() for name in written)
     exports = [a for a in staff.audit() if a[1] == "export"]
-    assert exports == [("rita", "export", sid, '{"formats":["html","json","pdf"]}')]
+    assert exports == [("rita", "export", sid, '{"formats":["html","json","md","pdf","txt"]}')]
 
     # Back to the list, which shows the decision; then log out: nothing personal remains.
     staff.app.tap(report.back_button)

@@ -32,6 +32,7 @@ class StaffArea(QWidget):
         self.setObjectName("screen")
         self.context = context
         self.home: QWidget | None = None
+        self._open = False  # the area is on screen (between open() and leave())
         column = QVBoxLayout(self)
         column.setContentsMargins(24, 0, 24, 16)
         self.header = QWidget()
@@ -63,13 +64,17 @@ class StaffArea(QWidget):
 
     def open(self) -> None:
         """Show an empty login form."""
+        self._open = True
         self.login.reset()
         self.pages.setCurrentWidget(self.login)
 
     def leave(self) -> None:
-        """Log out (if anyone is logged in), forget every page, and give the screen back."""
-        if self.context.principal is not None:
-            self.context.calls.logout()
+        """Log out, forget every page, and give the screen back."""
+        self._open = False
+        # Always, not only when someone is logged in: a login still running on the staff
+        # thread finishes before this logout does, so it never stays logged in behind the
+        # candidate's screen.
+        self.context.calls.logout()
         self.context.principal = None
         if self.home is not None:
             self.pages.removeWidget(self.home)
@@ -81,6 +86,11 @@ class StaffArea(QWidget):
         self.closed.emit()
 
     def _logged_in(self, principal: Principal) -> None:
+        if not self._open:
+            return  # staff left while the login ran; the logout queued behind it undoes it
+        if self.home is not None:
+            self.pages.removeWidget(self.home)
+            self.home.deleteLater()
         self.context.principal = principal
         if principal.role is Role.IT_ADMIN:
             admin = AdminHome(self.context)

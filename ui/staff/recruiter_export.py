@@ -43,9 +43,11 @@ class Exported:
     job: str = ""
 
 
-def default_export_folder(media_root: Path = MEDIA_ROOT) -> Path:
+def default_export_folder(media_root: Path = MEDIA_ROOT) -> Path | None:
     """The first mounted removable medium (``/media/<user>/<label>`` or ``/media/<label>``),
-    else the home folder."""
+    else None: a report in the terminal's own home folder would be plaintext personal data
+    that neither the retention purge nor a secure wipe removes, so the recruiter must choose a
+    folder on purpose."""
     try:
         bases = [media_root / getpass.getuser(), media_root]
     except (KeyError, OSError):  # a user with no name (a container without /etc/passwd entry)
@@ -57,7 +59,7 @@ def default_export_folder(media_root: Path = MEDIA_ROOT) -> Path:
             continue
         if mounts:
             return mounts[0]
-    return Path.home()
+    return None
 
 
 def export_report(services: StaffServices, session_id: str, folder: Path) -> Exported:
@@ -65,7 +67,13 @@ def export_report(services: StaffServices, session_id: str, folder: Path) -> Exp
     if not folder.is_absolute() or not folder.is_dir():
         raise VaultError(f"there is no folder {folder}", kind=ErrorKind.INVALID_INPUT)
     files = services.desk.export(services.who(), session_id, folder, writers={"pdf": write_pdf})
-    names = (files.html_path, files.json_path, *files.extra)
+    names = (
+        files.html_path,
+        files.json_path,
+        files.markdown_path,
+        files.receipt_path,
+        *files.extra,
+    )
     return Exported(folder=folder, files=tuple(sorted(p.name for p in names)))
 
 
@@ -103,7 +111,8 @@ class ExportPanel(QWidget):
         self.folder_title = label("subtitle")
         column.addWidget(self.folder_title)
         row = QHBoxLayout()
-        self.folder_edit = QLineEdit(str(default_export_folder()))
+        default = default_export_folder()
+        self.folder_edit = QLineEdit("" if default is None else str(default))
         self.folder_edit.setObjectName("folder")
         self.choose_button = staff_button("secondary")
         self.choose_button.clicked.connect(self._choose)

@@ -58,6 +58,7 @@ class SegmentPlayer(QWidget):
         self._state = "idle"  # idle | loading | playing | missing | failed
         self._failure: StaffFailure | None = None
         self._buffer: QBuffer | None = None
+        self._pick: object | None = None  # the latest segment picked (see _picked)
         self._build()
         self.retranslate()
 
@@ -113,6 +114,7 @@ class SegmentPlayer(QWidget):
 
     def clear(self) -> None:
         """Stop, and forget the segments and the decrypted clip."""
+        self._pick = None  # a clip still being decrypted is not played when it arrives
         self._stop()
         self.session_id = None
         self.segments = []
@@ -136,9 +138,18 @@ class SegmentPlayer(QWidget):
         def work(services: StaffServices) -> Clip | None:
             return load_clip(services, session_id, segment)
 
-        self.context.call(self, work, self._loaded, self._refused)
+        # The recruiter may pick another segment, or leave the report, before this one is
+        # decrypted: only the latest pick may play.
+        self._pick = token = object()
+
+        def loaded(clip: Clip | None) -> None:
+            if token is self._pick and self.session_id == session_id:
+                self._loaded(clip)
+
+        self.context.call(self, work, loaded, self._refused)
 
     def _loaded(self, clip: Clip | None) -> None:
+        self._stop()  # and drop any earlier clip's decrypted buffer
         if clip is None:
             self._state = "missing"
             self.retranslate()
