@@ -13,7 +13,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from hardware import Camera, CameraSpec, Microphone, MicrophoneSpec, make_camera, make_microphone
+from hardware import (
+    AudioBlock,
+    Camera,
+    CameraSpec,
+    Microphone,
+    MicrophoneSpec,
+    make_camera,
+    make_microphone,
+)
 from kiosk import retention
 from kiosk.bank import BankHolder, QuestionBank, load_bank, load_sample_bank, parse_bank
 from kiosk.clock import Clock
@@ -30,8 +38,8 @@ from kiosk.retention import RetentionJob
 from kiosk.sealing import load_device_key
 from kiosk.store import SessionStore
 from kiosk.vault.keyring import Keyring
+from models.host import ModelHost
 from models.registry import ModelRegistry
-from models.vad import VoiceActivityDetector
 
 log = logging.getLogger(__name__)
 
@@ -109,31 +117,49 @@ def build_analysis(
 ) -> AnalysisSetup:
     """The analysis worker, the live answer monitor, and the policy results are scored under.
 
-    ``on_silence_end`` and ``on_warning`` are called from the recorder's audio thread.
+    Whisper and MediaPipe run in the model process (:mod:`models.host`, started on first use,
+    at a lower CPU priority), so they never make the GUI thread wait. ``on_silence_end`` and
+    ``on_warning`` are called from the recorder's threads (``no_speech`` from the audio
+    thread, ``no_face`` from the live vision thread).
     """
     registry = model_registry(config)
     analyzer = AnswerAnalyzer(
         registry,
         asr_threads=config.analysis.asr_threads,
         vision_fps=config.analysis.vision_fps,
+        host=ModelHost(registry, asr_threads=config.analysis.asr_threads),
     )
+    warmed = False
 
     def check_language(language: str) -> None:
         # Loading verifies the model's files first: a language without a verified speech model
         # refuses to start an interview rather than producing empty transcripts.
         analyzer.recognizer(language)
+        nonlocal warmed
+        if not warmed:
+            # The app checks its languages at start-up, behind the "Starting…" screen: the
+            # vision models' first use (seconds) is paid there too, not in the first answer.
+            warmed = True
+            try:
+                analyzer.warm_up()
+            except Exception:
+                log.exception("warming up the vision models failed; the first answer will")
 
+    # One detector (one onnxruntime session, loaded now) for the monitor and the file analysis.
+    vad = analyzer.vad()
     live = None
     if config.analysis.live:
         rec = config.recording
         live = LiveAnalysis(
             analyzer.recognizer,
-            lambda: analyzer.vad().live(),
+            vad.live,
             video_size=(rec.video_width, rec.video_height),
             frame_fps=rec.video_fps,
+            faces=analyzer.face_analyzer,
+            on_warning=on_warning,
         )
     monitor = AnswerMonitor(
-        VoiceActivityDetector(registry.vad_model()).live,
+        vad.live,
         silence_end_seconds=config.analysis.silence_end_seconds,
         no_speech_warn_seconds=config.analysis.no_speech_warn_seconds,
         on_finish=on_silence_end,
@@ -147,6 +173,21 @@ def build_analysis(
         monitor=monitor,
         live=live,
     )
+
+
+def audio_tap(analysis: AnalysisSetup) -> Callable[[AudioBlock], None] | None:
+    """The recorder's audio tap for live monitoring and analysis: the monitor runs the VAD on
+    each block and live analysis cuts its speech chunks by the same state (one VAD run)."""
+    monitor, live = analysis.monitor, analysis.live
+    if monitor is None:
+        return None if live is None else live.on_audio
+
+    def tap(block: AudioBlock) -> None:
+        state = monitor.observe(block)
+        if live is not None:
+            live.on_audio(block, state)
+
+    return tap
 
 
 def open_store(config: KioskConfig) -> SessionStore:
@@ -183,6 +224,7 @@ class Kiosk:
             if self.analysis.live is not None:
                 self.analysis.live.close()
             self.analysis.worker.stop()
+            self.analysis.worker.analyzer.close()  # and the model process with it
         self.store.close()
 
 
@@ -230,10 +272,9 @@ def assemble(
             on_silence_end=lambda: runner.post(FinishAnswer()),
             on_warning=on_notice or (lambda kind: None),
         )
-        if analysis.monitor is not None:
-            recorder.audio_taps.append(analysis.monitor.observe)
+        if (tap := audio_tap(analysis)) is not None:
+            recorder.audio_taps.append(tap)
         if analysis.live is not None:
-            recorder.audio_taps.append(analysis.live.on_audio)
             recorder.frame_taps.append(analysis.live.on_frame)
     runner = InterviewRunner(
         store=store,
@@ -241,7 +282,11 @@ def assemble(
         recorder=recorder,
         scratch_root=config.scratch_dir,
         clock=clock,
-        settings=EngineSettings(device_retry_limit=config.interview.device_retry_limit),
+        settings=EngineSettings(
+            device_retry_limit=config.interview.device_retry_limit,
+            extra_time_factor=config.interview.extra_time_factor,
+            text_answers_offered=config.interview.text_answers,
+        ),
         min_free_bytes=rec.min_free_mb * 2**20,
         on_finalise=on_finalise,
         on_notice=on_notice,

@@ -14,6 +14,21 @@ need the whole answer, so it runs during the answer, fed by the recorder's taps:
 The threads serve one answer at a time (``begin`` … ``end``); ``end`` returns a handle whose
 :meth:`LiveAnswer.result` the analysis worker waits on. Anything that fails here only costs
 speed: the worker then analyses the recorded files as before.
+
+The threads only move data and keep the books: the models they call may live in the model
+process (:mod:`models.host`; the app's way, so inference never competes with the GUI thread),
+and the voice activity they cut at may come from the answer monitor, which already ran the VAD
+on the same block (:meth:`LiveAnalysis.on_audio`), so it runs once per block, not twice.
+
+**The no-face notice.** When the analysed frames of an answer have shown no face for
+``NO_FACE_WARN_SECONDS`` of answer time, ``on_warning("no_face")`` is called, at most once per
+answer (as the monitor's ``no_speech``), so the screen can ask the candidate to face the
+camera. It is given under every policy profile, ``cn`` without face consent included: it uses
+face *detection* only (is there a face box, the integrity and capture-quality use the camera
+may always serve, and the one the ``cn`` notice names: "video is used only to check that you
+are the one answering, alone"), no identification and no expression measure, and it keeps
+nothing but the fact that a notice was shown. Practice answers are not analysed live, so they
+get no such notice (the device check has shown the framing just before).
 """
 
 from __future__ import annotations
@@ -30,9 +45,10 @@ import numpy.typing as npt
 
 from hardware import AudioBlock, VideoFrame, fit_frame
 from kiosk.errors import KioskError
-from models.speech import SpeechRecognizer, Transcript, join_transcripts
+from kiosk.monitor import VadStateLike
+from models.speech import Transcriber, Transcript, join_transcripts
 from models.vad import LiveVad
-from models.vision import FaceAnalyzer, FrameFeatures
+from models.vision import FaceAnalyzer, FrameAnalyzer, FrameFeatures
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +65,11 @@ CHUNK_MAX_SECONDS = 25.0
 _QUIET_SEARCH_BLOCKS = 20
 #: How much of the text before a chunk is given to Whisper as its context.
 _CONTEXT_CHARS = 200
+#: Answer time without a face in the analysed frames before the no-face notice. Longer than
+#: looking down to think or at notes for a moment (1-2 s, which is no framing problem and must
+#: not nag), short enough that a candidate who leaned or stepped out of the picture hears it
+#: within the first seconds of a one- to two-minute answer, while most of it can still be seen.
+NO_FACE_WARN_SECONDS = 3.0
 
 Key = tuple[int, int]  # (answer index, attempt)
 
@@ -108,26 +129,39 @@ class _Close:
     pass
 
 
-# What the speech thread is sent; a bare array is a block of audio.
-_Message = _Begin | _End | _Close | npt.NDArray[np.float32]
+@dataclass(frozen=True, slots=True)
+class _Block:
+    samples: npt.NDArray[np.float32]
+    silence_seconds: float | None  # from the monitor's VAD; None: the chunker runs its own
+
+
+# What the speech thread is sent.
+_Message = _Begin | _End | _Close | _Block
 
 
 class _Chunker:
     """Cuts one answer's audio into chunks at pauses."""
 
-    def __init__(self, vad: LiveVad) -> None:
-        self._vad = vad
+    def __init__(self, vad: LiveVad | Callable[[], LiveVad]) -> None:
+        # A factory is only called if a block comes without the monitor's silence measure.
+        self._vad: LiveVad | Callable[[], LiveVad] = vad
         self._blocks: list[npt.NDArray[np.float32]] = []
         self._buffered = 0
         self.offset = 0  # samples already cut off
 
-    def add(self, samples: npt.NDArray[np.float32]) -> tuple[int, npt.NDArray[np.float32]] | None:
-        """Add a block; returns (start sample, chunk) when a chunk is cut."""
+    def add(
+        self, samples: npt.NDArray[np.float32], silence_seconds: float | None = None
+    ) -> tuple[int, npt.NDArray[np.float32]] | None:
+        """Add a block and the trailing silence after it (None: measure it here); returns
+        (start sample, chunk) when a chunk is cut."""
         self._blocks.append(samples)
         self._buffered += len(samples)
-        state = self._vad.update(samples)
+        if silence_seconds is None:
+            if not isinstance(self._vad, LiveVad):
+                self._vad = self._vad()
+            silence_seconds = self._vad.update(samples).silence_seconds
         seconds = self._buffered / SAMPLE_RATE
-        if seconds >= CHUNK_MIN_SECONDS and state.silence_seconds >= CUT_SILENCE_SECONDS:
+        if seconds >= CHUNK_MIN_SECONDS and silence_seconds >= CUT_SILENCE_SECONDS:
             return self._cut(len(self._blocks))
         if seconds >= CHUNK_MAX_SECONDS:
             recent = self._blocks[-_QUIET_SEARCH_BLOCKS:]
@@ -154,19 +188,17 @@ class _AnswerSpeech:
     def __init__(self, language: str) -> None:
         self.language = language
         self.error: str | None = None
-        self._recognizer: SpeechRecognizer | None = None
+        self._recognizer: Transcriber | None = None
         self._chunker: _Chunker | None = None
         self._parts: list[tuple[float, Transcript]] = []
 
-    def start(
-        self, recognizer: Callable[[str], SpeechRecognizer], vad: Callable[[], LiveVad]
-    ) -> None:
+    def start(self, recognizer: Callable[[str], Transcriber], vad: Callable[[], LiveVad]) -> None:
         self._recognizer = recognizer(self.language)
-        self._chunker = _Chunker(vad())
+        self._chunker = _Chunker(vad)
 
-    def add(self, samples: npt.NDArray[np.float32]) -> None:
+    def add(self, block: _Block) -> None:
         if self._chunker is not None:
-            self._transcribe(self._chunker.add(samples))
+            self._transcribe(self._chunker.add(block.samples, block.silence_seconds))
 
     def guard(self, step: Callable[[], None]) -> None:
         """Run a step; after a failure the answer is left to the file analysis."""
@@ -214,22 +246,28 @@ class _AnswerSpeech:
 class LiveAnalysis:
     """The speech and vision threads that analyse the answer being recorded.
 
-    ``recognizer`` gives the speech model for a language and ``vad`` a fresh live tracker; the
-    face analyser is created on the vision thread, which owns it. Call :meth:`begin` before
-    recording an answer and :meth:`end` after the recorder stopped, from one thread; the taps
-    :meth:`on_audio` and :meth:`on_frame` are called from the recorder's threads.
+    ``recognizer`` gives the speech model for a language, ``vad`` a fresh live tracker (used
+    only for blocks that come without the monitor's measure) and ``faces`` a face analyser,
+    created on the vision thread, which owns it (a new one after a failure). Call :meth:`begin`
+    before recording an answer and :meth:`end` after the recorder stopped, from one thread; the
+    taps :meth:`on_audio` and :meth:`on_frame` are called from the recorder's threads, and
+    ``on_warning`` (the no-face notice) from the vision thread.
     """
 
     def __init__(
         self,
-        recognizer: Callable[[str], SpeechRecognizer],
+        recognizer: Callable[[str], Transcriber],
         vad: Callable[[], LiveVad],
         *,
         video_size: tuple[int, int] = (320, 240),
         frame_fps: float = 10.0,
+        faces: Callable[[], FrameAnalyzer] = FaceAnalyzer,
+        on_warning: Callable[[str], None] | None = None,
     ) -> None:
         self._recognizer = recognizer
         self._vad = vad
+        self._faces = faces
+        self._on_warning = on_warning
         self._video_size = video_size
         self._frame_fps = frame_fps
         self._audio: queue.SimpleQueue[_Message] = queue.SimpleQueue()
@@ -241,6 +279,8 @@ class LiveAnalysis:
         self._frames: list[FrameFeatures] = []
         self._dropped = 0
         self._vision_failed = False
+        self._face_seen_at = 0.0  # answer time of the last frame with a face (0: its start)
+        self._face_warned = False
         self._closed = False
         self._recording: Key | None = None
         self._threads = [
@@ -258,6 +298,7 @@ class LiveAnalysis:
             self._generation += 1
             self._mailbox = None
             self._frames, self._dropped, self._vision_failed = [], 0, False
+            self._face_seen_at, self._face_warned = 0.0, False
             self._recording = key
         self._audio.put(_Begin(language))
 
@@ -289,10 +330,12 @@ class LiveAnalysis:
 
     # -- taps (recorder threads; fast, never block) -----------------------------------------
 
-    def on_audio(self, block: AudioBlock) -> None:
-        """Recorder tap: a block of the answer's audio."""
+    def on_audio(self, block: AudioBlock, vad: VadStateLike | None = None) -> None:
+        """Recorder tap: a block of the answer's audio, with the answer monitor's VAD state
+        after it if the monitor has run on it (then the VAD is not run again here)."""
         if self._recording is not None:
-            self._audio.put(block.samples)
+            silence = None if vad is None else vad.silence_seconds
+            self._audio.put(_Block(block.samples, silence))
 
     def on_frame(self, frame: VideoFrame, media_time: float) -> None:
         """Recorder tap: a recorded frame and its time in the answer."""
@@ -326,8 +369,8 @@ class LiveAnalysis:
                 answer.guard(partial(answer.add, message))
 
     def _vision_loop(self) -> None:
-        analyzer: FaceAnalyzer | None = None
-        current = -1
+        analyzer: FrameAnalyzer | None = None
+        current = -1  # the generation (answer) the analyser was last reset for
         try:
             while True:
                 with self._vision:
@@ -343,7 +386,7 @@ class LiveAnalysis:
                     self._busy = True
                 try:
                     if analyzer is None:
-                        analyzer = FaceAnalyzer()
+                        analyzer, current = self._faces(), -1
                     if generation != current:
                         analyzer.reset()
                         current = generation
@@ -353,14 +396,44 @@ class LiveAnalysis:
                     # Vision is only the fast path; the worker analyses the video file instead.
                     log.exception("live vision failed")
                     features = None
+                    # A fresh analyser for the next answer (a new model process if it died).
+                    _close_quietly(analyzer)
+                    analyzer = None
+                if self._book(generation, features) and self._on_warning is not None:
+                    self._on_warning("no_face")
                 with self._vision:
+                    # Only now: end() returns once any notice of the answer has been given.
                     self._busy = False
-                    if generation == self._generation:
-                        if features is None:
-                            self._vision_failed = True
-                        else:
-                            self._frames.append(features)
                     self._vision.notify_all()
         finally:
-            if analyzer is not None:
-                analyzer.close()
+            _close_quietly(analyzer)
+
+    def _book(self, generation: int, features: FrameFeatures | None) -> bool:
+        """Book a frame's features (None: vision failed); whether to give the no-face notice."""
+        with self._vision:
+            if generation != self._generation:
+                return False
+            if features is None:
+                self._vision_failed = True
+                return False
+            self._frames.append(features)
+            return self._no_face(features)
+
+    def _no_face(self, features: FrameFeatures) -> bool:
+        """Whether this frame is the one to give the no-face notice on (lock held)."""
+        if features.face_present:
+            self._face_seen_at = features.timestamp
+            return False
+        if self._face_warned or features.timestamp - self._face_seen_at < NO_FACE_WARN_SECONDS:
+            return False
+        self._face_warned = True
+        return True
+
+
+def _close_quietly(analyzer: FrameAnalyzer | None) -> None:
+    """Close ``analyzer`` if there is one, logging rather than raising."""
+    if analyzer is not None:
+        try:
+            analyzer.close()
+        except Exception:
+            log.exception("closing a face analyser failed")

@@ -3,6 +3,8 @@
 Runs on the recorder's audio thread, block by block, through a streaming voice activity
 detector (~0.3 ms per 32 ms of audio). It never acts on the engine directly: it *posts* a
 ``FinishAnswer`` and calls the notice callback, and the runner's owner thread applies them.
+:meth:`AnswerMonitor.observe` returns the detector's state after the block, which live
+analysis cuts its speech chunks at: the VAD runs once per block for both.
 """
 
 from __future__ import annotations
@@ -63,11 +65,15 @@ class AnswerMonitor:
         self._vad = self._new_vad()
         self._finished = self._warned = False
 
-    def observe(self, block: AudioBlock) -> None:
-        """Called with every captured block (audio thread)."""
-        if self._vad is None or self._finished:
-            return
+    def observe(self, block: AudioBlock) -> VadStateLike | None:
+        """Called with every captured block (audio thread); the VAD's state after it (None
+        before :meth:`start`). The VAD keeps running after the answer was ended or the
+        warning given: live analysis still reads it until the recorder stops."""
+        if self._vad is None:
+            return None
         state = self._vad.update(block.samples)
+        if self._finished:
+            return state
         if (
             self._silence_end > 0
             and state.speech_seconds >= MIN_SPEECH_SECONDS
@@ -82,3 +88,4 @@ class AnswerMonitor:
         ):
             self._warned = True
             self._on_warning("no_speech")
+        return state

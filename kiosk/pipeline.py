@@ -37,17 +37,20 @@ from kiosk.scoring.integrity import AnswerObservations
 from kiosk.store import SessionStore
 from kiosk.vault.envelope import SessionKey
 from kiosk.vault.media import read_audio, read_frames
+from models.host import HostError, ModelHost, RemoteVoice
 from models.registry import ModelRegistry
-from models.speech import SpeechRecognizer
-from models.vad import VoiceActivityDetector
+from models.speech import SpeechRecognizer, Transcriber, Transcript
+from models.vad import SpeechSegment, VoiceActivityDetector
 from models.vision import (
     FaceAnalyzer,
+    FrameAnalyzer,
+    VideoFeatures,
     analysed_rate,
     analyze_frames,
     analyze_video,
     summarize,
 )
-from models.voice import analyze_voice
+from models.voice import VoiceFeatures, analyze_voice
 
 log = logging.getLogger(__name__)
 
@@ -89,24 +92,65 @@ LIVE_RESULT_TIMEOUT = 120.0
 
 
 class AnswerAnalyzer:
-    """Runs the on-device models on one recorded answer. Models load on first use, once."""
+    """Runs the on-device models on one recorded answer. Models load on first use, once.
 
-    def __init__(self, registry: ModelRegistry, *, asr_threads: int = 1, vision_fps: float = 10.0):
+    With a ``host`` (the app's), Whisper and MediaPipe run in the model process
+    (:mod:`models.host`), so they never hold this process's interpreter lock and, at its lower
+    priority, never keep the GUI thread from a core; if that process is unavailable they load
+    here instead, as they do without one.
+    Voice activity always runs here: the answer monitor needs it on the audio thread, and it
+    costs about a millisecond per second of audio.
+    """
+
+    def __init__(
+        self,
+        registry: ModelRegistry,
+        *,
+        asr_threads: int = 1,
+        vision_fps: float = 10.0,
+        host: ModelHost | None = None,
+    ):
         self._registry = registry
         self._asr_threads = asr_threads
         self._vision_fps = vision_fps
+        self._host = host
         self._recognizers: dict[str, SpeechRecognizer] = {}
         self._vad: VoiceActivityDetector | None = None
-        self._faces: FaceAnalyzer | None = None  # created on the worker thread that uses it
+        self._faces: FrameAnalyzer | None = None  # created on the worker thread that uses it
+        self._voice: RemoteVoice | None = None  # the worker's, in the model process
         self._lock = threading.Lock()  # the worker and the live speech thread load models
 
-    def recognizer(self, language: str) -> SpeechRecognizer:
-        """The verified speech model for ``language`` (ModelError if there is none)."""
+    @property
+    def host(self) -> ModelHost | None:
+        """The model process the models run in, if any."""
+        return self._host
+
+    def recognizer(self, language: str) -> Transcriber:
+        """The verified speech model for ``language`` (ModelError if there is none): in the
+        model process when there is one and it runs, else in this process."""
+        if self._host is not None:
+            try:
+                return self._host.recognizer(language)
+            except HostError as exc:
+                log.warning("the speech model runs in the app: %s", exc)
+        return self.local_recognizer(language)
+
+    def local_recognizer(self, language: str) -> SpeechRecognizer:
+        """The verified speech model for ``language``, loaded in this process."""
         with self._lock:
             if language not in self._recognizers:
                 info = self._registry.speech_model_for(language)
                 self._recognizers[language] = SpeechRecognizer(info, cpu_threads=self._asr_threads)
             return self._recognizers[language]
+
+    def face_analyzer(self) -> FrameAnalyzer:
+        """A new face analyser for the calling thread (in the model process if there is one)."""
+        if self._host is not None:
+            try:
+                return self._host.face_analyzer()
+            except HostError as exc:
+                log.warning("face analysis runs in the app: %s", exc)
+        return FaceAnalyzer()
 
     def vad(self) -> VoiceActivityDetector:
         """The voice activity detector."""
@@ -114,6 +158,32 @@ class AnswerAnalyzer:
             if self._vad is None:
                 self._vad = VoiceActivityDetector(self._registry.vad_model())
             return self._vad
+
+    def warm_up(self) -> None:
+        """Load and run the vision models once, now: their first use imports MediaPipe and
+        matplotlib and builds graphs (seconds, much of it holding the interpreter lock), which
+        must not happen during an answer. Call it behind a start-up screen."""
+        vad = self.vad()
+        vad.probabilities(np.zeros(16_000, np.float32))  # onnxruntime's first run allocates
+        if self._host is not None:
+            try:
+                self._host.warm_up()
+                return
+            except HostError as exc:
+                log.warning("face analysis runs in the app: %s", exc)
+        with FaceAnalyzer() as faces:
+            faces.analyze(np.zeros((240, 320, 3), np.uint8), 0.0)
+
+    def close(self) -> None:
+        """Free the face models and stop the model process (after the worker stopped)."""
+        if self._faces is not None:
+            self._faces.close()
+            self._faces = None
+        if self._voice is not None:
+            self._voice.close()
+            self._voice = None
+        if self._host is not None:
+            self._host.close()
 
     def analyze(self, job: AnalysisJob) -> dict[str, Any]:
         """The analysis record of one answer (JSON-ready; sealed by the store)."""
@@ -124,12 +194,8 @@ class AnswerAnalyzer:
             # The file and the taps disagree (a write failed?): trust the file.
             log.warning("live analysis of answer %d does not match its file", job.index)
             live = None
-        if live is not None:
-            transcript = live.transcript
-        else:
-            transcript = self.recognizer(job.language).transcribe(audio, job.language)
-        speech = self.vad().speech_segments(audio)
-        voice = analyze_voice(audio, 16_000, transcript.words, speech, job.language)
+        transcript = live.transcript if live is not None else self._transcribe(job, audio)
+        speech, voice = self._measure_voice(job, audio, transcript)
         record: dict[str, Any] = {
             "version": RECORD_VERSION,
             "question_id": job.question_id,
@@ -162,21 +228,56 @@ class AnswerAnalyzer:
                 # Frames the mailbox dropped leave gaps: the rate actually analysed counts.
                 video = summarize(live.frames, analysed_rate(live.frames, live.frame_fps))
             else:
-                if self._faces is None:
-                    self._faces = FaceAnalyzer()
-                frames = job.read_frames()
-                if frames is None:
-                    video = analyze_video(
-                        job.video_path, sample_fps=self._vision_fps, analyzer=self._faces
-                    )
-                else:
-                    video = analyze_frames(
-                        frames, sample_fps=self._vision_fps, analyzer=self._faces
-                    )
+                video = self._analyze_video(job, job.video_path)
             record["video"] = _measures(video.measures())
             record["video_timeline"] = [dataclasses.asdict(row) for row in video.timeline()]
             record["models"]["vision"] = "mediapipe-0.10.21 face-detection-full+face-mesh+pose"
         return record
+
+    def _measure_voice(
+        self, job: AnalysisJob, audio: npt.NDArray[np.float32], transcript: Transcript
+    ) -> tuple[tuple[SpeechSegment, ...], VoiceFeatures]:
+        if self._host is not None:
+            # ~0.1 s of NumPy per answer, right when the next screen is drawn: not here.
+            try:
+                if self._voice is None:
+                    self._voice = self._host.voice()
+                return self._voice.measure(audio, transcript.words, job.language)
+            except HostError as exc:
+                log.warning("answer %d's voice is measured in the app: %s", job.index, exc)
+                if self._voice is not None:
+                    self._voice.close()
+                    self._voice = None
+        speech = self.vad().speech_segments(audio)
+        return speech, analyze_voice(audio, 16_000, transcript.words, speech, job.language)
+
+    def _transcribe(self, job: AnalysisJob, audio: npt.NDArray[np.float32]) -> Transcript:
+        try:
+            return self.recognizer(job.language).transcribe(audio, job.language)
+        except HostError as exc:
+            # The model process died under this answer: it is transcribed here after all.
+            log.warning("answer %d is transcribed in the app: %s", job.index, exc)
+            return self.local_recognizer(job.language).transcribe(audio, job.language)
+
+    def _analyze_video(self, job: AnalysisJob, path: Path) -> VideoFeatures:
+        if self._faces is None:
+            self._faces = self.face_analyzer()
+        try:
+            return self._video_features(job, path, self._faces)
+        except HostError as exc:
+            # The model process died under this answer: its video is analysed here after all.
+            log.warning("answer %d's video is analysed in the app: %s", job.index, exc)
+            self._faces.close()
+            self._faces = FaceAnalyzer()
+            return self._video_features(job, path, self._faces)
+
+    def _video_features(
+        self, job: AnalysisJob, path: Path, analyzer: FrameAnalyzer
+    ) -> VideoFeatures:
+        frames = job.read_frames()
+        if frames is None:
+            return analyze_video(path, sample_fps=self._vision_fps, analyzer=analyzer)
+        return analyze_frames(frames, sample_fps=self._vision_fps, analyzer=analyzer)
 
 
 def _measures(measures: Any) -> dict[str, Any]:
@@ -213,6 +314,11 @@ class AnalysisWorker:
         self._thread = threading.Thread(target=self._run, name="analysis", daemon=True)
         self._thread.start()
         self.timings: list[float] = []  # seconds per job, for benchmarks and logs
+
+    @property
+    def analyzer(self) -> AnswerAnalyzer:
+        """The models the worker runs (closed by the owner after :meth:`stop`)."""
+        return self._analyzer
 
     def submit(self, job: AnalysisJob) -> None:
         """Queue an answer for analysis (blocks only if the bounded queue is full)."""

@@ -21,7 +21,7 @@ import dataclasses
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -138,6 +138,15 @@ class Transcript:
     def low_confidence(self) -> bool:
         """Whether there is any :attr:`doubts` (see the ``LOW_*`` thresholds)."""
         return bool(self.doubts)
+
+
+class Transcriber(Protocol):
+    """What transcribes: :class:`SpeechRecognizer` here, or its proxy in the model process
+    (:class:`models.host.RemoteRecognizer`)."""
+
+    def transcribe(
+        self, audio: npt.NDArray[np.floating[Any]], language: str, *, context: str = ""
+    ) -> Transcript: ...
 
 
 class SpeechRecognizer:

@@ -47,7 +47,13 @@ from models.vision_summary import (
     VisionBin,
     summarize,
 )
-from models.vision_types import GAZE_PITCH_MAX, GAZE_YAW_MAX, FaceBox, FrameFeatures
+from models.vision_types import (
+    GAZE_PITCH_MAX,
+    GAZE_YAW_MAX,
+    FaceBox,
+    FrameAnalyzer,
+    FrameFeatures,
+)
 
 __all__ = [
     "BLINK_FRACTION",
@@ -68,6 +74,7 @@ __all__ = [
     "SMILE_WIDTH",
     "FaceAnalyzer",
     "FaceBox",
+    "FrameAnalyzer",
     "FrameFeatures",
     "Points",
     "Spans",
@@ -320,7 +327,7 @@ def _ramp(value: float, bounds: tuple[float, float]) -> float:
 
 
 def analyze_video(
-    path: Path, sample_fps: float = 10, analyzer: FaceAnalyzer | None = None
+    path: Path, sample_fps: float = 10, analyzer: FrameAnalyzer | None = None
 ) -> VideoFeatures:
     """Analyse a video file, about ``sample_fps`` frames per second of it (file analysis after
     an answer, not live capture). Pass a long-lived ``analyzer`` to skip loading the models for
@@ -353,14 +360,14 @@ def analyze_video(
 def analyze_frames(
     frames: Iterable[tuple[float, npt.NDArray[np.uint8]]],
     sample_fps: float = 10,
-    analyzer: FaceAnalyzer | None = None,
+    analyzer: FrameAnalyzer | None = None,
 ) -> VideoFeatures:
     """Analyse timestamped frames (seconds into the answer, BGR image) at most ``sample_fps``
     per second: a video file, or a recording decrypted in memory frame by frame. Pass a
     long-lived ``analyzer`` to skip loading the models for every answer; it is reset first so
     nothing carries over from the previous answer."""
     owned = analyzer is None
-    active = FaceAnalyzer() if analyzer is None else analyzer
+    active: FrameAnalyzer = FaceAnalyzer() if analyzer is None else analyzer
     active.reset()
     analysed: list[FrameFeatures] = []
     due = -math.inf

@@ -7,11 +7,17 @@ import it from below: :mod:`models.vision` needs :func:`~models.vision_summary.s
 ``analyze_video``, and the summary needs the frames, so defining the record in either of them
 would make the two import each other. The gaze cone is here too because it is part of what
 ``gaze_on_camera`` means: the analyser applies it and the summary quotes it in its method text.
+:class:`FrameAnalyzer` is what callers need of an analyser, so the one in the model process
+(:mod:`models.host`) serves them too, without this module (or them) importing MediaPipe.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+import numpy.typing as npt
 
 #: Gaze counts as on the camera within this cone. 15 deg sideways is about +-16 cm at 60 cm,
 #: the camera plus the screen's upper middle; 20 deg vertically allows reading the screen below.
@@ -69,3 +75,20 @@ class FrameFeatures:
     def box(self) -> FaceBox | None:
         """The main (largest) face."""
         return self.boxes[0] if self.boxes else None
+
+
+class FrameAnalyzer(Protocol):
+    """What measures frames: :class:`models.vision.FaceAnalyzer`, or its proxy in the model
+    process (:class:`models.host.RemoteFaceAnalyzer`). One owner thread at a time."""
+
+    def analyze(self, image_bgr: npt.NDArray[np.uint8], timestamp: float) -> FrameFeatures:
+        """Measure one BGR ``uint8`` frame taken at ``timestamp`` seconds."""
+        ...
+
+    def reset(self) -> None:
+        """Forget the previous frame (a new video or answer begins)."""
+        ...
+
+    def close(self) -> None:
+        """Free the models; safe to call twice."""
+        ...

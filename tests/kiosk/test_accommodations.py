@@ -255,12 +255,12 @@ ANSWER = (
 class Terminal:
     """A kiosk on replay devices with analysis on; the process may "die" and start again."""
 
-    def __init__(self, tmp_path: Path) -> None:
+    def __init__(self, tmp_path: Path, **environ: str) -> None:
         self.clock = ManualClock()
         self.camera = ReplayCamera(MEDIA / "face_steady.mp4", pace="fast", loop=True)
         self.mic = ReplayMicrophone(None, pace="fast", fill_silence=True)
         self.finished: list[FinishedInterview] = []
-        config = load_config(environ={"KIOSK_DATA_DIR": str(tmp_path / "data")})
+        config = load_config(environ={"KIOSK_DATA_DIR": str(tmp_path / "data"), **environ})
         self.kiosk: Kiosk = assemble(
             config,
             clock=self.clock,
@@ -417,3 +417,28 @@ def test_an_answer_typed_when_the_process_died_is_asked_again_with_the_extra_tim
     finally:
         second.close()
         first.close()
+
+
+def test_the_configured_factor_and_offer_reach_the_engine(tmp_path: Path) -> None:
+    # Through the composition root: the greeting promises what the config says, and the engine
+    # must give exactly that (and refuse typed answers where they are not offered).
+    terminal = Terminal(
+        tmp_path,
+        KIOSK_INTERVIEW_EXTRA_TIME_FACTOR="2.0",
+        KIOSK_INTERVIEW_TEXT_ANSWERS="false",
+        KIOSK_ANALYSIS_ENABLED="false",
+    )
+    try:
+        runner = terminal.runner
+        profile = CandidateProfile(experience_tags=("sales",))
+        runner.check_in("customer-manager", profile, {"name": "Test Candidate"}, "en")
+        planned = runner.state.questions
+        state = runner.dispatch(ChooseAccommodations(True, False))
+        assert state.time_factor == 2.0
+        for before, after in zip(planned, state.questions, strict=True):
+            assert after.answer_seconds == 2.0 * before.answer_seconds
+            assert after.prep_seconds == 2.0 * before.prep_seconds
+        with pytest.raises(TransitionError):
+            runner.dispatch(ChooseAccommodations(False, True))
+    finally:
+        terminal.close()

@@ -310,7 +310,8 @@ def test_a_camera_lost_mid_answer_pauses_and_the_question_is_asked_again(tmp_pat
         while runner.pump().stage is not Stage.PAUSED:
             assert time.monotonic() < deadline, "device loss was not noticed"
             time.sleep(0.05)
-        assert notices == ["camera_lost"]
+        # The test stream shows no face, so live vision may also have said so (no_face).
+        assert [n for n in notices if n != "no_face"] == ["camera_lost"]
         assert runner.state.paused_from is Stage.ANSWER
         assert not audio.exists() and not video.exists(), "the partial answer is discarded"
         assert runner.recordings() == ()

@@ -13,11 +13,13 @@ from hardware import AudioBlock, ReplayCamera, ReplayMicrophone, WavWriter, deco
 from kiosk.demo import samples_dir
 from kiosk.errors import ModelError
 from kiosk.live import CHUNK_MAX_SECONDS, CHUNK_MIN_SECONDS, LiveAnalysis, _Chunker
+from kiosk.monitor import AnswerMonitor
 from kiosk.pipeline import AnalysisJob, AnswerAnalyzer
 from kiosk.recording import AnswerRecorder
 from kiosk.vault.envelope import SessionKey
 from models.registry import ModelRegistry
 from models.speech import SpeechRecognizer
+from models.vad import LiveVad
 
 MEDIA = samples_dir() / "media"
 RATE = 16_000
@@ -65,6 +67,35 @@ def test_chunks_are_cut_in_pauses_and_add_up_to_the_answer(analyzer: AnswerAnaly
         cut = (start + len(chunk)) / RATE
         # A cut falls in a pause, not inside a stretch of speech.
         assert not any(s.start + 0.1 < cut < s.end - 0.1 for s in speech), cut
+
+
+def test_the_monitor_s_voice_activity_cuts_the_chunks_the_vad_is_not_run_twice(
+    analyzer: AnswerAnalyzer,
+) -> None:
+    """In the app the answer monitor runs the VAD on each block and live analysis cuts at the
+    state it returns: the same cuts as with a VAD of its own, which it then never creates."""
+    audio = joined_answer()
+    vad = analyzer.vad()
+    monitor = AnswerMonitor(
+        vad.live,
+        silence_end_seconds=0.0,  # never end the answer
+        no_speech_warn_seconds=120.0,
+        on_finish=lambda: None,
+        on_warning=lambda kind: None,
+    )
+    monitor.start()
+    shared, own = _Chunker(vad.live), _Chunker(vad.live())
+    shared_cuts, own_cuts = [], []
+    for first in range(0, len(audio), 1600):
+        block = AudioBlock(audio[first : first + 1600], first, RATE)
+        state = monitor.observe(block)
+        assert state is not None
+        if (cut := shared.add(block.samples, state.silence_seconds)) is not None:
+            shared_cuts.append(cut[0])
+        if (cut := own.add(block.samples)) is not None:
+            own_cuts.append(cut[0])
+    assert len(own_cuts) >= 1 and shared_cuts == own_cuts
+    assert not isinstance(shared._vad, LiveVad)  # its factory was never called
 
 
 def record_live(

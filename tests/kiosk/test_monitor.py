@@ -48,6 +48,11 @@ def test_silence_after_speech_ends_the_answer_and_silence_alone_warns(tmp_path: 
     assert events == ["finish"]
     # It ended about 2 s after the speech stopped, not before the speech did.
     assert len(speech) / 16_000 + 1.0 < finished_at < len(speech) / 16_000 + 3.0
+    # The VAD goes on (live analysis reads its state until the recorder stops); no second end.
+    after = [monitor.observe(b) for b in blocks(np.zeros(16_000, np.float32))]
+    assert [s.total_seconds for s in after if s] == sorted({s.total_seconds for s in after if s})
+    assert len(after) == 10 and all(s is not None and s.silence_seconds > 2.0 for s in after)
+    assert events == ["finish"]
 
     events.clear()
     monitor.start()
