@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
+
+from PySide6.QtGui import QImage
 
 from hardware import Camera, Microphone
 from kiosk.app import Kiosk, assemble
@@ -16,6 +18,7 @@ from kiosk.bank import CandidateProfile, QuestionBank
 from kiosk.clock import Clock
 from kiosk.config import KioskConfig
 from kiosk.consent import ConsentNotice
+from kiosk.devicecheck import FaceFraming
 from kiosk.engine import InterviewState, Stage
 from kiosk.interview import FinishedInterview
 
@@ -45,6 +48,17 @@ class EngineSetup:
     languages: tuple[str, ...]
     default_language: str
     inactivity_seconds: float
+    #: Whether a receipt is printed when an interview ends, and to which CUPS queue ("" for
+    #: the system's default).
+    print_receipt: bool = False
+    printer_queue: str = ""
+    #: The accommodations a candidate may choose before consent: more time per question (this
+    #: factor), typed answers instead of spoken ones.
+    extra_time_factor: float = 1.5
+    text_answers: bool = False
+    #: The loudspeaker for spoken prompts (``sounddevice`` or ``none``) and its device.
+    speaker_kind: str = "none"
+    speaker_device: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +70,44 @@ class Snapshot:
     candidate_name: str | None = None
     #: True on the first snapshot of a session resumed after the app stopped.
     resumed: bool = False
+
+
+#: What the camera is read for: the welcome screen's QR scan, the device check's preview and
+#: indicators, or nothing (the recorder owns the devices in the interview).
+ViewMode = Literal["off", "welcome", "device_check"]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class PreviewFrame:
+    """The latest camera picture and live readings, for a preview on screen.
+
+    The image is mirrored (candidates expect a mirror) and small (a preview, not a recording);
+    nobody paints on it, so it is as immutable as the rest. A frame that arrives after a newer
+    one was taken is dropped, never queued.
+    """
+
+    mode: ViewMode
+    #: None when the camera gives no picture.
+    image: QImage | None
+    brightness: float | None = None
+    #: Peak level of the latest audio block, dBFS (device check only).
+    level_dbfs: float | None = None
+    #: The face's framing (None: no face model, or the welcome screen's preview).
+    face: FaceFraming | None = None
+    #: True while the device check listens for "I am ready".
+    listening: bool = False
+    #: Whether a face model frames the face (False: analysis off, or the model failed).
+    face_check: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class HeardSpeech:
+    """What the speech model heard during the microphone check: shown, then forgotten (it is
+    never stored or logged, and its text is left out of ``repr``)."""
+
+    #: False when this terminal has no speech model for the language (analysis off).
+    available: bool
+    text: str = field(default="", repr=False)
 
 
 @dataclass(frozen=True, slots=True)

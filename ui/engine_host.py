@@ -7,6 +7,10 @@ thread in the sense of :mod:`kiosk.interview`. The GUI calls :class:`EngineHost`
 queue intents to the worker, and receives immutable snapshots, notices and candidate-safe error
 kinds as signals, delivered on the GUI thread (the values are in :mod:`ui.engine_data`). Core
 emits, views connect.
+
+The same thread reads the camera for the welcome screen's QR scan and the device check's live
+preview (:class:`ui.preview.Viewfinder`), in the stages in which the recorder cannot be reading
+it; the window says which screen it shows with :meth:`EngineHost.show_view`.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from kiosk.app import Kiosk
 from kiosk.bank import CandidateProfile
 from kiosk.clock import Clock
 from kiosk.consent import current_notice
-from kiosk.devicecheck import check_devices
+from kiosk.devicecheck import FaceCheck, check_devices, ready_face_check
 from kiosk.engine import DeviceRestored, Event, InterviewState, Stage, TransitionError
 from kiosk.errors import ErrorKind, KioskError
 from kiosk.interview import FinishedInterview
@@ -34,9 +38,13 @@ from ui.engine_data import (
     CheckInRequest,
     EngineCallbacks,
     EngineSetup,
+    HeardSpeech,
     KioskFactory,
+    PreviewFrame,
     Snapshot,
+    ViewMode,
 )
+from ui.preview import Viewfinder
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +84,9 @@ class _EngineWorker(QObject):
         self._identity: tuple[str | None, str | None, str | None] = (None, None, None)
         self._lost: set[str] = set()
         self._next_reopen = 0.0
+        self._faces: FaceCheck | None = None
+        # A child, so it moves to the engine thread with the worker.
+        self.viewfinder = Viewfinder(voice, listen_seconds=device_check_seconds, parent=self)
 
     @property
     def kiosk(self) -> Kiosk | None:
@@ -105,6 +116,14 @@ class _EngineWorker(QObject):
                     kiosk.analysis.check_language(language)
                 except KioskError as exc:  # that language is refused at check-in, as before
                     log.info("no speech model for %s yet (%s)", language, exc.kind.value)
+        # The device check uses the answers' models: their speech model, and a face analyser
+        # of its own (in the model process when there is one), made ready here too.
+        analyzer = kiosk.analysis.worker.analyzer if kiosk.analysis is not None else None
+        if analyzer is not None:
+            self._faces = ready_face_check(analyzer)
+        self.viewfinder.attach(
+            kiosk, self._faces, analyzer.recognizer if analyzer is not None else None
+        )
         notice = current_notice(
             retention_days=config.retention_days, policy_profile=config.policy_profile
         )
@@ -115,6 +134,12 @@ class _EngineWorker(QObject):
                 config.languages,
                 config.default_language,
                 config.interview.inactivity_reset_seconds,
+                print_receipt=config.printer.receipt,
+                printer_queue=config.printer.queue,
+                extra_time_factor=config.interview.extra_time_factor,
+                text_answers=config.interview.text_answers,
+                speaker_kind=config.speaker.kind,
+                speaker_device=config.speaker.device,
             )
         )
         state = kiosk.runner.start()
@@ -178,15 +203,26 @@ class _EngineWorker(QObject):
         self._intent("device check", self._check_devices, busy=False)
 
     def _check_devices(self, kiosk: Kiosk) -> None:
+        if self.viewfinder.listen():
+            return  # the live check listens while its preview runs, and answers
+        # No preview running (nothing shows the device check): measure in one go, untranscribed.
         if self._voice is not None:
             self._voice.device_check()
         result = check_devices(kiosk.camera, kiosk.microphone, seconds=self._check_seconds)
         self.devices_checked.emit(result)
+        self.viewfinder.speech_heard.emit(HeardSpeech(available=False))
+
+    @Slot(str)
+    def show_view(self, mode: ViewMode) -> None:
+        self.viewfinder.want(mode)
 
     @Slot()
     def shutdown(self) -> None:
         if self._timer is not None:
             self._timer.stop()
+        self.viewfinder.close()
+        if self._faces is not None:
+            self._faces.close()
         kiosk, self._kiosk = self._kiosk, None
         if kiosk is not None:
             for device in (kiosk.camera, kiosk.microphone):
@@ -251,6 +287,7 @@ class _EngineWorker(QObject):
         previous, self._last = self._last, state
         if state is previous and not (resumed or force):
             return
+        self.viewfinder.follow(state)
         if self._voice is not None and _starts_spoken_answer(previous, state):
             self._voice.answer(state.current.question_id)
         session_id = state.session_id
@@ -310,7 +347,8 @@ class _EngineWorker(QObject):
 
 
 def _starts_spoken_answer(previous: InterviewState | None, state: InterviewState) -> bool:
-    if state.stage not in RECORDING_STAGES or state.current.mode != "spoken":
+    # A typed answer is not spoken: the replay voice stays quiet.
+    if state.stage not in RECORDING_STAGES or state.current.mode != "spoken" or state.typing:
         return False
     if previous is None:
         return True
@@ -340,6 +378,14 @@ class EngineHost(QObject):
     invitation_refused = Signal(str)
     #: :class:`kiosk.devicecheck.DeviceCheckResult` of a device check.
     devices_checked = Signal(object)
+    #: :class:`~ui.engine_data.HeardSpeech`: what the check heard, after ``devices_checked``.
+    speech_heard = Signal(object)
+    #: A :class:`~ui.engine_data.PreviewFrame` is ready: :meth:`take_preview` it.
+    preview = Signal()
+    #: An invitation code read from a QR code held up to the welcome screen's camera.
+    code_scanned = Signal(str)
+    #: A QR code that is not an invitation was held up: ``not_invitation``.
+    scan_refused = Signal(str)
     #: The session code of an interview whose result was just stored (for the receipt).
     finished = Signal(str)
     #: True while the engine works on an intent (the screens may show "one moment").
@@ -350,6 +396,7 @@ class EngineHost(QObject):
     _check_in_code = Signal(str, str)
     _dispatch = Signal(object)
     _check_devices = Signal()
+    _show_view = Signal(str)
     _shutdown = Signal()
 
     def __init__(
@@ -359,7 +406,7 @@ class EngineHost(QObject):
         clock: Clock,
         voice: CandidateVoice | None = None,
         pump_interval_ms: int = 50,
-        device_check_seconds: float = 2.5,
+        device_check_seconds: float = 3.0,
         reopen_interval: float = 2.0,
         parent: QObject | None = None,
     ) -> None:
@@ -381,6 +428,7 @@ class EngineHost(QObject):
         self._check_in_code.connect(self._worker.check_in_with_code)
         self._dispatch.connect(self._worker.dispatch)
         self._check_devices.connect(self._worker.check_devices)
+        self._show_view.connect(self._worker.show_view)
         self._shutdown.connect(self._worker.shutdown)
         # Results: relayed, and so delivered on this (the GUI) thread.
         self._worker.ready.connect(self.ready)
@@ -389,6 +437,12 @@ class EngineHost(QObject):
         self._worker.failed.connect(self.failed)
         self._worker.invitation_refused.connect(self.invitation_refused)
         self._worker.devices_checked.connect(self.devices_checked)
+        viewfinder = self._worker.viewfinder
+        viewfinder.devices_checked.connect(self.devices_checked)
+        viewfinder.speech_heard.connect(self.speech_heard)
+        viewfinder.preview.connect(self.preview)
+        viewfinder.code_scanned.connect(self.code_scanned)
+        viewfinder.scan_refused.connect(self.scan_refused)
         self._worker.finished.connect(self.finished)
         self._worker.busy.connect(self.busy)
 
@@ -416,8 +470,18 @@ class EngineHost(QObject):
         self._dispatch.emit(event)
 
     def check_devices(self) -> None:
-        """Measure camera brightness and microphone level; answers with ``devices_checked``."""
+        """Listen for "I am ready" and measure light, face and level; answers with
+        ``devices_checked``, then ``speech_heard``."""
         self._check_devices.emit()
+
+    def show_view(self, mode: ViewMode) -> None:
+        """The window shows a screen with a camera preview (``welcome``, ``device_check``) or
+        none (``off``): the engine reads the camera for it while its stage allows."""
+        self._show_view.emit(mode)
+
+    def take_preview(self) -> PreviewFrame | None:
+        """The newest preview frame, once (None if it was taken already)."""
+        return self._worker.viewfinder.take()
 
     def stop(self, timeout: float = 600.0) -> bool:
         """Close devices, analysis and store, then end the thread; False if it did not end in

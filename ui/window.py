@@ -10,13 +10,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from PySide6.QtCore import QCoreApplication, QEvent, Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
+    QApplication,
     QButtonGroup,
+    QFrame,
     QHBoxLayout,
     QMainWindow,
     QPushButton,
+    QScrollArea,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -26,12 +29,13 @@ from kiosk.clock import Clock
 from kiosk.engine import Abandon, Event, InterviewState, Reset, Stage
 from kiosk.errors import ErrorKind, KioskError
 from kiosk.staff import StaffServices
-from ui.engine_data import RECORDING_STAGES, EngineSetup, Snapshot
+from ui.engine_data import RECORDING_STAGES, EngineSetup, Snapshot, ViewMode
 from ui.engine_host import EngineHost
 from ui.hardening import CornerLongPress, KioskGuard
 from ui.i18n import LANGUAGE_NAMES, UiLanguage
 from ui.inactivity import InactivityTimer
-from ui.screens.base import Screen, ScreenContext, label, safe_message
+from ui.keyboard import OnScreenKeyboard
+from ui.screens.base import HighContrastToggle, Screen, ScreenContext, label, safe_message
 from ui.screens.closing import (
     DoneScreen,
     InterruptedScreen,
@@ -48,6 +52,9 @@ from ui.staff.context import StaffContext
 
 # How long an error or information banner stays up.
 BANNER_MS = 12_000
+#: The smallest the screens are laid out at (their own minimum size hints are far larger, see
+#: :meth:`KioskWindow._build`).
+STACK_MIN = (640, 400)
 
 
 @dataclass(frozen=True)
@@ -99,6 +106,7 @@ class KioskWindow(QMainWindow):
         self._snapshot: Snapshot | None = None
         self._closing_requested = False  # we sent Reset/Abandon: WELCOME next is expected
         self._staff_active = False
+        self._wiped = False
         self._close_allowed = False
         self._banner_kind: tuple[str, str] | None = None
         self._inactivity_override = inactivity_seconds
@@ -123,10 +131,16 @@ class KioskWindow(QMainWindow):
     def _build(self) -> None:
         central = QWidget()
         column = QVBoxLayout(central)
+        self._column = column
         column.setContentsMargins(0, 8, 16, 0)
         header = QHBoxLayout()
         # The top-left corner stays empty: it is where staff hold their finger.
         header.addStretch(1)
+        # High contrast on every screen, beside the language: a candidate who needs it may
+        # not get as far as the personal welcome, where the accommodations are.
+        self.contrast_toggle = HighContrastToggle()
+        header.addWidget(self.contrast_toggle)
+        header.addSpacing(16)
         self._language_row = QHBoxLayout()
         header.addLayout(self._language_row)
         column.addLayout(header)
@@ -139,8 +153,28 @@ class KioskWindow(QMainWindow):
         self.busy_label.setVisible(False)
         column.addWidget(self.banner)
         column.addWidget(self.busy_label)
-        self.stack = QStackedWidget()
-        column.addWidget(self.stack, 1)
+        self.stack = _ScreenStack()
+        # A screen's minimum size hint is measured with every word-wrapped label at its
+        # narrowest, which is far taller than the screen is at the panel's width, and the stack
+        # would take the largest over all screens: the window would then refuse to fit the
+        # panel. The screens fit by design; ui/layout_check.py and tests/ui/test_screens_fit.py
+        # check that each one does at 1920×1080 and 1366×768.
+        self.stack.setMinimumSize(*STACK_MIN)
+        # The screens sit in a page that scrolls only while the on-screen keyboard is up: the
+        # screen keeps its size instead of being squeezed into what is left above the keys,
+        # and the focused field is scrolled into view (as phones do).
+        self.page = QScrollArea()
+        self.page.setObjectName("page")
+        self.page.setFrameShape(QFrame.Shape.NoFrame)
+        self.page.setWidgetResizable(True)
+        self.page.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.page.setWidget(self.stack)
+        column.addWidget(self.page, 1)
+        # Under the screens, shown while a text field has the focus (a touch-only terminal has
+        # no other keyboard).
+        self.keyboard = OnScreenKeyboard()
+        self.keyboard.installEventFilter(self)
+        column.addWidget(self.keyboard)
         self.setCentralWidget(central)
         context = self.context
         self.screens = Screens(
@@ -174,6 +208,7 @@ class KioskWindow(QMainWindow):
         screens.device_check.check_requested.connect(host.check_devices)
         screens.interrupted.dismissed.connect(self._show_welcome)
         self.staff.closed.connect(self._leave_staff)
+        self.staff.wiped.connect(self._on_wiped)
         host.ready.connect(self._on_ready)
         host.snapshot.connect(self._on_snapshot)
         host.notice.connect(self._on_notice)
@@ -181,8 +216,14 @@ class KioskWindow(QMainWindow):
         host.invitation_refused.connect(screens.welcome.show_refused)
         host.devices_checked.connect(screens.device_check.show_result)
         host.busy.connect(self._on_busy)
-        # host.finished (the session code of a stored result) is for the receipt printer,
-        # which comes later; the done screen takes the code from the snapshot.
+        # The camera: a preview where the screen shows one, and the QR scan on the welcome.
+        host.preview.connect(self._on_preview)
+        host.code_scanned.connect(screens.welcome.scan_code)
+        host.scan_refused.connect(screens.welcome.show_scan_refused)
+        host.speech_heard.connect(screens.device_check.show_heard)
+        self.stack.currentChanged.connect(self._on_screen_changed)
+        # The result is stored: the done screen prints its receipt when it shows it.
+        host.finished.connect(screens.done.expect_receipt)
         self.language.changed.connect(self._on_language_changed)
 
     def _set_language_buttons(self, languages: tuple[str, ...]) -> None:
@@ -195,7 +236,9 @@ class KioskWindow(QMainWindow):
             widget.setObjectName("language")
             widget.setCheckable(True)
             widget.setChecked(code == self.language.current)
-            widget.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            # Reachable with Tab, never focused by a tap (see ui.screens.base.button).
+            widget.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+            widget.setAccessibleName(LANGUAGE_NAMES[code])
             widget.clicked.connect(lambda _=False, c=code: self.language.set(c))
             self._language_group.addButton(widget)
             self._language_row.addWidget(widget)
@@ -240,7 +283,30 @@ class KioskWindow(QMainWindow):
         self._busy_timer.stop()
         self._banner_timer.stop()
         self.staff_calls.stop()
+        self.screens.done.printer.wait()
         self.close()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.keyboard and event.type() in (QEvent.Type.Show, QEvent.Type.Hide):
+            self._keyboard_shown(event.type() == QEvent.Type.Show)
+        return False
+
+    def _keyboard_shown(self, shown: bool) -> None:
+        if shown:
+            # The height the page had before the keys took theirs (Qt has already laid the
+            # window out again when it says the keyboard is shown): the screen keeps it and
+            # the page scrolls instead.
+            before = self.page.viewport().height() + self.keyboard.height()
+            before += max(0, self._column.spacing())
+            self.stack.setMinimumHeight(max(STACK_MIN[1], before))
+            QTimer.singleShot(0, self._reveal_focus)
+        else:
+            self.stack.setMinimumHeight(STACK_MIN[1])
+
+    def _reveal_focus(self) -> None:
+        focused = QApplication.focusWidget()
+        if focused is not None and self.stack.isAncestorOf(focused):
+            self.page.ensureWidgetVisible(focused, 0, 24)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         # Alt+F4 from a window manager, or any other close a candidate could trigger.
@@ -321,6 +387,25 @@ class KioskWindow(QMainWindow):
         self.busy_label.setVisible(True)
         self.stack.setEnabled(False)
 
+    def _on_preview(self) -> None:
+        frame = self._host.take_preview()
+        if frame is None:
+            return  # taken with an earlier nudge
+        if frame.mode == "welcome":
+            self.screens.welcome.show_preview(frame)
+        elif frame.mode == "device_check":
+            self.screens.device_check.show_preview(frame)
+
+    def _on_screen_changed(self, _: int) -> None:
+        # The engine reads the camera only while a screen shows what it sees.
+        current = self.stack.currentWidget()
+        mode: ViewMode = "off"
+        if current is self.screens.welcome:
+            mode = "welcome"
+        elif current is self.screens.device_check:
+            mode = "device_check"
+        self._host.show_view(mode)
+
     # -- routing ----------------------------------------------------------------------------
 
     def _screen_for(self, state: InterviewState) -> Screen:
@@ -339,6 +424,8 @@ class KioskWindow(QMainWindow):
         }.get(stage, self.screens.welcome)
 
     def _switch_to(self, screen: Screen) -> None:
+        if self._wiped:
+            screen = self.screens.status
         if not self._staff_active and self.stack.currentWidget() is not screen:
             self.stack.setCurrentWidget(screen)
 
@@ -368,6 +455,13 @@ class KioskWindow(QMainWindow):
         self._staff_active = True
         self.staff.open()
         self.stack.setCurrentWidget(self.staff)
+
+    def _on_wiped(self, _report: object) -> None:
+        # The store is closed and its files are gone: no candidate may start an interview on
+        # it, whatever happens next (logout, inactivity). Only a restart brings it back.
+        self._wiped = True
+        self.screens.status.show_error(ErrorKind.CONFIG_INVALID.value)
+        self._host.stop(30)
 
     def _leave_staff(self) -> None:
         self._staff_active = False
@@ -425,6 +519,15 @@ class KioskWindow(QMainWindow):
         for code, widget in self.language_buttons.items():
             widget.setChecked(code == language)
         self._render_banner()
+
+
+class _ScreenStack(QStackedWidget):
+    """The screens, always exactly as tall as the page shows them (unless the on-screen keyboard
+    holds them at their height): the page scroll area would otherwise size them by their
+    height-for-width, which counts every word-wrapped label at its tallest, and scroll."""
+
+    def heightForWidth(self, width: int) -> int:
+        return -1
 
 
 def _single_shot(parent: QWidget, slot: Callable[[], None], interval_ms: int = 0) -> QTimer:
