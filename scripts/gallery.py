@@ -20,6 +20,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication, QImage
+
 ROOT = Path(__file__).resolve().parent.parent
 SIZES = ("1920x1080", "1366x768")
 TESTS = "tests/ui/test_screens_fit.py"
@@ -27,7 +30,18 @@ TESTS = "tests/ui/test_screens_fit.py"
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "gallery")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=ROOT / "docs" / "gallery" / "full",
+        help="where every screenshot goes, full size (default: docs/gallery/full, not committed)",
+    )
+    parser.add_argument(
+        "--thumbnails",
+        type=Path,
+        default=ROOT / "docs" / "gallery",
+        help="half-size copies of the 1366x768 screenshots, the committed gallery",
+    )
     args = parser.parse_args()
     missing = [tool for tool in ("Xvfb", "matchbox-window-manager") if not shutil.which(tool)]
     if missing:
@@ -44,7 +58,25 @@ def main() -> int:
         failed |= _render(size, f":{display}", out) != 0
     shots = sorted(out.glob("*.png"))
     print(f"gallery: {len(shots)} screenshots in {out}")
+    thumbnails = _thumbnails([p for p in shots if "-1366x768-" in p.name], args.thumbnails)
+    print(f"gallery: {thumbnails} half-size copies in {args.thumbnails}")
     return 1 if failed else 0
+
+
+def _thumbnails(shots: list[Path], folder: Path) -> int:
+    # Half size keeps the committed gallery to a few MB; the full-size shots stay local.
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    app = QGuiApplication.instance() or QGuiApplication([])
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.glob("*.png"):
+        old.unlink()
+    for shot in shots:
+        image = QImage(str(shot))
+        half = image.scaledToWidth(image.width() // 2, Qt.TransformationMode.SmoothTransformation)
+        if not half.save(str(folder / shot.name)):
+            raise SystemExit(f"gallery: could not write {folder / shot.name}")
+    del app
+    return len(shots)
 
 
 def _render(size: str, display: str, out: Path) -> int:

@@ -169,6 +169,10 @@ class KioskWindow(QMainWindow):
         self.page.setWidgetResizable(True)
         self.page.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.page.setWidget(self.stack)
+        # setWidget makes the stack fill itself with the palette's grey; the theme's ground
+        # (behind every screen, black in high contrast) must show through instead.
+        self.stack.setAutoFillBackground(False)
+        self.page.viewport().setAutoFillBackground(False)
         column.addWidget(self.page, 1)
         # Under the screens, shown while a text field has the focus (a touch-only terminal has
         # no other keyboard).
