@@ -169,35 +169,9 @@ def render_test_page(*, device_id: str, when: datetime | None = None) -> bytes:
         "<p>If both lines above are readable, the printer and its fonts work.<br>"
         "如果以上两行文字都清晰可读，说明打印机和字体工作正常。</p>"
     )
-    buffer = QBuffer()
-    if not buffer.open(QIODevice.OpenModeFlag.WriteOnly):
-        raise PrintError("could not open a memory buffer for the test page")
-    writer = QPdfWriter(buffer)
-    writer.setTitle("Interview Kiosk test page")
-    writer.setCreator("Interview Kiosk")
-    writer.setResolution(300)
-    writer.setPageLayout(
-        QPageLayout(
-            QPageSize(QPageSize.PageSizeId.A4),
-            QPageLayout.Orientation.Portrait,
-            QMarginsF(20, 20, 20, 20),
-            QPageLayout.Unit.Millimeter,
-        )
+    return document_pdf(
+        document, QPageSize.PageSizeId.A4, margin_mm=20, title="Interview Kiosk test page"
     )
-    # Laid out with the writer's own metrics (300 dpi), not the screen's, so point sizes are
-    # true on paper and lines break where they will be printed.
-    document.documentLayout().setPaintDevice(writer)
-    document.setTextWidth(writer.width())
-    painter = QPainter(writer)
-    try:
-        document.drawContents(painter)
-    finally:
-        painter.end()
-    data = bytes(buffer.data().data())
-    buffer.close()
-    if not data.startswith(b"%PDF"):
-        raise PrintError("Qt produced no PDF for the test page")
-    return data
 
 
 def print_test_page(queue: str = "", *, device_id: str = "unknown") -> str:
@@ -258,3 +232,38 @@ def _clean_title(title: str) -> str:
 
 def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def document_pdf(
+    document: QTextDocument, page: QPageSize.PageSizeId, *, margin_mm: float, title: str
+) -> bytes:
+    """``document`` laid out on one ``page`` and rendered to PDF bytes in memory (nothing is
+    written to disk: receipts and reports carry personal data). ``title`` lands in the print
+    queue's job history, so it must never hold personal data."""
+    buffer = QBuffer()
+    if not buffer.open(QIODevice.OpenModeFlag.WriteOnly):
+        raise PrintError("could not open a memory buffer for the document")
+    writer = QPdfWriter(buffer)
+    writer.setTitle(title)
+    writer.setCreator("Interview Kiosk")
+    writer.setResolution(300)
+    margins = QMarginsF(margin_mm, margin_mm, margin_mm, margin_mm)
+    writer.setPageLayout(
+        QPageLayout(
+            QPageSize(page), QPageLayout.Orientation.Portrait, margins, QPageLayout.Unit.Millimeter
+        )
+    )
+    # Laid out with the writer's own metrics (300 dpi), not the screen's, so point sizes are
+    # true on paper and lines break where they will be printed.
+    document.documentLayout().setPaintDevice(writer)
+    document.setTextWidth(writer.width())
+    painter = QPainter(writer)
+    try:
+        document.drawContents(painter)
+    finally:
+        painter.end()
+    data = bytes(buffer.data().data())
+    buffer.close()
+    if not data.startswith(b"%PDF"):
+        raise PrintError("Qt produced no PDF")
+    return data

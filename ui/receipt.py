@@ -19,18 +19,15 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from PySide6.QtCore import (
-    QBuffer,
     QCoreApplication,
-    QIODevice,
-    QMarginsF,
     QObject,
     QThreadPool,
     Signal,
 )
-from PySide6.QtGui import QFont, QPageLayout, QPageSize, QPainter, QPdfWriter, QTextDocument
+from PySide6.QtGui import QFont, QPageSize, QTextDocument
 
 from kiosk.errors import KioskError
-from ui.printing import print_pdf
+from ui.printing import document_pdf, print_pdf
 
 log = logging.getLogger(__name__)
 
@@ -83,22 +80,6 @@ def render_receipt(content: ReceiptContent) -> bytes:
 
     Raises :class:`KioskError` if Qt produces no PDF.
     """
-    buffer = QBuffer()
-    if not buffer.open(QIODevice.OpenModeFlag.WriteOnly):
-        raise KioskError("could not open a memory buffer for the receipt")
-    writer = QPdfWriter(buffer)
-    # The title lands in the print queue's job history: the code, never a name.
-    writer.setTitle(_job_title(content.code))
-    writer.setCreator("Interview Kiosk")
-    writer.setResolution(300)
-    writer.setPageLayout(
-        QPageLayout(
-            QPageSize(QPageSize.PageSizeId.A6),
-            QPageLayout.Orientation.Portrait,
-            QMarginsF(MARGIN_MM, MARGIN_MM, MARGIN_MM, MARGIN_MM),
-            QPageLayout.Unit.Millimeter,
-        )
-    )
     document = QTextDocument()
     font = QFont()
     font.setFamilies(FONT_FAMILIES)
@@ -114,19 +95,10 @@ def render_receipt(content: ReceiptContent) -> bytes:
         f"<p>{_escape(content.next_steps)}</p>"
         f"<p><i>{_escape(content.footer)}</i></p>"
     )
-    # Laid out with the writer's metrics, so point sizes are true on paper.
-    document.documentLayout().setPaintDevice(writer)
-    document.setTextWidth(writer.width())
-    painter = QPainter(writer)
-    try:
-        document.drawContents(painter)
-    finally:
-        painter.end()
-    data = bytes(buffer.data().data())
-    buffer.close()
-    if not data.startswith(b"%PDF"):
-        raise KioskError("Qt produced no PDF for the receipt")
-    return data
+    # The title lands in the print queue's job history: the code, never a name.
+    return document_pdf(
+        document, QPageSize.PageSizeId.A6, margin_mm=MARGIN_MM, title=_job_title(content.code)
+    )
 
 
 class ReceiptPrinter(QObject):

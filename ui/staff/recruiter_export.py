@@ -26,9 +26,10 @@ from kiosk.vault.roles import Permission
 from ui.printing import print_pdf
 from ui.report_pdf import render_pdf, write_pdf
 from ui.screens.base import label
+from ui.staff.admin_common import restyle
 from ui.staff.calls import StaffFailure
 from ui.staff.context import StaffContext
-from ui.staff.recruiter_format import failure_text, restyle, staff_button
+from ui.staff.recruiter_format import failure_text, staff_button
 
 #: Where removable media is mounted on Debian (udisks: /media/<user>/<label>).
 MEDIA_ROOT = Path("/media")

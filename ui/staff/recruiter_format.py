@@ -79,12 +79,3 @@ def scrolled(widget: QWidget) -> QScrollArea:
     area.setWidgetResizable(True)
     area.setFrameShape(QFrame.Shape.NoFrame)
     return area
-
-
-def restyle(widget: QWidget, name: str) -> None:
-    """Give ``widget`` the stylesheet look of ``name`` (e.g. ``good`` or ``problem``); the
-    style is re-applied only when the name changes (it is not free)."""
-    if widget.objectName() != name:
-        widget.setObjectName(name)
-        widget.style().unpolish(widget)
-        widget.style().polish(widget)

@@ -32,12 +32,12 @@ from kiosk.dashboard import ReviewState, latest_reviews
 from kiosk.review import DECISIONS, Decision
 from kiosk.staff import StaffServices
 from ui.screens.base import label
+from ui.staff.admin_common import restyle
 from ui.staff.calls import StaffFailure
 from ui.staff.context import StaffContext
 from ui.staff.recruiter_format import (
     decision_names,
     failure_text,
-    restyle,
     staff_button,
     when_text,
 )
