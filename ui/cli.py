@@ -17,7 +17,7 @@ import signal
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
@@ -30,7 +30,9 @@ from ui.engine_data import EngineSetup, kiosk_factory
 from ui.engine_host import EngineHost
 from ui.replay import ReplayVoice, as_cueable, replay_config
 from ui.style import apply_style
-from ui.window import KioskWindow
+
+if TYPE_CHECKING:
+    from ui.window import KioskWindow
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +86,10 @@ def run_app(config: KioskConfig, *, windowed: bool = False, replay: bool = False
     if not isinstance(app, QApplication):
         raise ConfigError("another Qt application type is already running in this process")
     apply_style(app)
+    # Imported here, not at the top: every `kiosk` command loads this module (entry point),
+    # and the window pulls in QtMultimedia, which writes its own start-up messages to stderr.
+    from ui.window import KioskWindow  # noqa: PLC0415
+
     host = EngineHost(factory, clock=clock, voice=voice)
     window = KioskWindow(host, clock, kiosk_mode=not windowed, language=config.default_language)
     host.ready.connect(_log_ready)
