@@ -154,8 +154,11 @@ class App:
         self.qtbot.waitUntil(self.microphone.clip_done.is_set, timeout=WAIT_MS)
         self.tap(self.screens.question.done_button)
 
-    def answer_current(self, *, choice: int = 0) -> None:
-        """Act on the current question stage like a candidate who never retakes."""
+    def answer_current(self, *, choice: int = 0, finalise_ms: int = WAIT_MS) -> None:
+        """Act on the current question stage like a candidate who never retakes.
+
+        ``finalise_ms``: how long "go on" after the last answer may take (with analysis on,
+        the engine waits there for every answer's analysis)."""
         stage = self.stage()
         question = self.screens.question
         if stage in (Stage.PREP, Stage.PRACTICE_PREP):
@@ -171,7 +174,7 @@ class App:
         elif stage is Stage.REVIEW:
             before = self.window.snapshot
             self.tap(question.next_button)
-            self.qtbot.waitUntil(lambda: self.window.snapshot is not before, timeout=WAIT_MS)
+            self.qtbot.waitUntil(lambda: self.window.snapshot is not before, timeout=finalise_ms)
 
     def close(self) -> None:
         self.window.shutdown()

@@ -136,7 +136,8 @@ def test_with_analysis_the_result_is_scored_off_the_gui_thread(
             app.to_device_check()
             app.pass_device_check()
             while app.stage() is not Stage.DONE:
-                app.answer_current()
+                # Finalising waits for the analysis: 9-17 s here when the machine is busy.
+                app.answer_current(finalise_ms=120_000)
             app.wait_for(app.screens.done)
         stats = probe.stats()
         # Every intent reports busy, then done: in pairs.
