@@ -86,6 +86,12 @@ def test_a_stalled_sound_server_does_not_hang_the_caller(pulse_server: PulseServ
     finally:
         stopper.join()
         os.kill(pulse_server.pid, signal.SIGCONT)
+        # The abandoned PortAudio call must end before the fixture re-initialises PortAudio:
+        # Pa_Terminate waits for a stream still inside a call, and would hang the run.
+        for thread in threading.enumerate():
+            if thread.name == "speaker":
+                thread.join(15)
+                assert not thread.is_alive(), "the stalled stream did not end after SIGCONT"
 
 
 def test_an_unknown_device_is_named(pulse_server: PulseServer) -> None:
