@@ -11,7 +11,6 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QHBoxLayout,
     QHeaderView,
     QPushButton,
     QTableWidget,
@@ -23,7 +22,7 @@ from PySide6.QtWidgets import (
 from kiosk.staff import StaffServices
 from kiosk.vault.accounts import UserSummary
 from kiosk.vault.roles import Permission, Role
-from ui.screens.base import button, label
+from ui.screens.base import button
 from ui.staff.admin_common import Page, failure_text, restyle
 from ui.staff.calls import StaffFailure
 from ui.staff.context import StaffContext
@@ -45,16 +44,7 @@ class AccountsPage(Page):
         self.unlock_buttons: dict[str, QPushButton] = {}
         self._unlocked: str | None = None
         column = QVBoxLayout(self)
-        top = QHBoxLayout()
-        self.note = label("body")
-        self.refresh_button = button("secondary")
-        self.refresh_button.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        self.refresh_button.clicked.connect(self.load)
-        top.addWidget(self.note, 1)
-        top.addWidget(self.refresh_button)
-        column.addLayout(top)
-        self.message = label("body")
-        column.addWidget(self.message)
+        self.add_header(column, self.load, "body")
         self.table = QTableWidget(0, 5)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)

@@ -133,6 +133,20 @@ class Page(QWidget):
     def activated(self) -> None:
         """The page was brought to the front: load what it shows."""
 
+    def add_header(self, column: QVBoxLayout, refresh: Callable[[], None], message: str) -> None:
+        """The page's explanation (``note``) beside its Refresh button, then the line for
+        results and errors (``message``, styled as ``message``)."""
+        top = QHBoxLayout()
+        self.note = label("body")
+        self.refresh_button = button("secondary")
+        self.refresh_button.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.refresh_button.clicked.connect(refresh)
+        top.addWidget(self.note, 1)
+        top.addWidget(self.refresh_button)
+        column.addLayout(top)
+        self.message = label(message)
+        column.addWidget(self.message)
+
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:
             self.retranslate()

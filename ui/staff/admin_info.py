@@ -6,7 +6,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QGridLayout,
-    QHBoxLayout,
     QHeaderView,
     QLabel,
     QTableWidget,
@@ -24,7 +23,7 @@ from kiosk.diagnostics import (
     sync_report,
 )
 from kiosk.staff import StaffServices
-from ui.screens.base import button, label
+from ui.screens.base import label
 from ui.staff.admin_common import Page, failure_text, yes_no
 from ui.staff.calls import StaffFailure
 from ui.staff.context import StaffContext
@@ -38,16 +37,7 @@ class ConfigPage(Page):
         super().__init__(context, parent)
         self.rows: list[ConfigRow] = []
         column = QVBoxLayout(self)
-        top = QHBoxLayout()
-        self.note = label("body")
-        self.refresh_button = button("secondary")
-        self.refresh_button.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        self.refresh_button.clicked.connect(self.load)
-        top.addWidget(self.note, 1)
-        top.addWidget(self.refresh_button)
-        column.addLayout(top)
-        self.message = label("problem")
-        column.addWidget(self.message)
+        self.add_header(column, self.load, "problem")
         self.table = QTableWidget(0, 3)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -124,16 +114,7 @@ class EnrolmentPage(Page):
         self.report: EnrolmentReport | None = None
         self.sync: SyncReport | None = None
         column = QVBoxLayout(self)
-        top = QHBoxLayout()
-        self.note = label("body")
-        self.refresh_button = button("secondary")
-        self.refresh_button.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        self.refresh_button.clicked.connect(self.load)
-        top.addWidget(self.note, 1)
-        top.addWidget(self.refresh_button)
-        column.addLayout(top)
-        self.message = label("problem")
-        column.addWidget(self.message)
+        self.add_header(column, self.load, "problem")
         grid = QGridLayout()
         grid.setHorizontalSpacing(24)
         self.names: dict[str, QLabel] = {}
