@@ -84,10 +84,14 @@ class Screen(QWidget):
         """Show the interview as it now is."""
         previous = self.snapshot
         self.snapshot = snapshot
+        focused = QApplication.focusWidget()
+        # Hiding the focused control (the start button once the answer begins) moves the focus
+        # on along the chain, possibly out of this screen onto the window's language buttons.
+        focus_was_here = focused is not None and self.isAncestorOf(focused)
         self.refresh()
         self.name_controls()
         if previous is None or _step(previous) != _step(snapshot):
-            self.release_button_focus()
+            self.release_button_focus(moved_from_here=focus_was_here)
 
     def clear(self) -> None:
         """Forget everything personal this screen holds or shows."""
@@ -117,10 +121,14 @@ class Screen(QWidget):
         self.name_controls()
         super().showEvent(event)
 
-    def release_button_focus(self) -> None:
-        """If a button of this screen has the keyboard focus, take it away (Tab brings it back)."""
+    def release_button_focus(self, *, moved_from_here: bool = False) -> None:
+        """If a button of this screen has the keyboard focus, take it away (Tab brings it back).
+        With ``moved_from_here``, also a button elsewhere in the window the focus just moved to
+        from this screen: a stray Enter must not press it either."""
         focused = QApplication.focusWidget()
-        if isinstance(focused, QAbstractButton) and self.isAncestorOf(focused):
+        if isinstance(focused, QAbstractButton) and (
+            moved_from_here or self.isAncestorOf(focused)
+        ):
             focused.clearFocus()
 
     def name_controls(self) -> None:
