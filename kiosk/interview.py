@@ -244,6 +244,8 @@ class InterviewRunner:
 
         ``candidate_ref`` is the ERP's id of an invited candidate (none for a walk-in).
         """
+        if self._store.retired:  # a secure wipe has begun (kiosk.wipe): out of service
+            raise VaultError("this terminal was wiped", kind=ErrorKind.CONFIG_INVALID)
         self._ensure_disk_space()
         if self._analysis is not None:
             self._analysis.check_language(language)

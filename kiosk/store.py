@@ -62,6 +62,7 @@ class SessionStore:
         self._legacy = LocalSealer(keyring.device_key)
         # One connection, used by the runner and the analysis worker: writes are serialised here.
         self._lock = threading.RLock()
+        self._retired = False
         try:
             path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
@@ -141,6 +142,17 @@ class SessionStore:
         """Close the database (checkpointing the WAL)."""
         self._db.close()
 
+    def retire(self) -> None:
+        """Take this store out of service for good: a secure wipe is about to destroy it. Set
+        before anything is destroyed, so no interview starts on it even if the wipe stops
+        half-way; only a restart (and a new enrolment) brings the terminal back."""
+        self._retired = True
+
+    @property
+    def retired(self) -> bool:
+        """:meth:`retire` was called: the front end must show "out of service"."""
+        return self._retired
+
     def check_integrity(self) -> None:
         """Raise :class:`VaultError` unless SQLite's integrity check passes."""
         try:
@@ -170,6 +182,8 @@ class SessionStore:
         """
         if state.session_id is None or state.position_id is None:
             raise ValueError("a session needs an id and a position")
+        if self._retired:
+            raise VaultError("this terminal was wiped", kind=ErrorKind.CONFIG_INVALID)
         key = SessionKey.generate(state.session_id)
         sealed = key.seal("personal", "", _dumps(personal))
         with self._transaction():

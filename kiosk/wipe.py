@@ -5,15 +5,19 @@ it safe is the order, a crypto-erase first:
 
 1. An audit entry (``wipe``) is committed, naming who and how much, while there is a log to
    write it to.
-2. The **keys** go: the device key file (it opens every session's device copy of its data key,
+2. The store is **retired** (:meth:`SessionStore.retire`): from here on no interview starts on
+   this terminal, even if a later step fails, and the app shows "out of service" until it is
+   restarted.
+3. The **keys** go: the device key file (it opens every session's device copy of its data key,
    the sealed bundles and the staff TOTP secrets) is overwritten and deleted; then, in one
    committed transaction, every wrapped session key, every recruiter's copy of the review key
    and every account (SQLite's ``secure_delete`` zeroes the freed pages, and the WAL is
    truncated). From here on nothing stored on the terminal can be decrypted on it.
-3. The store is closed, so the running app can never write to the files that follow.
-4. Everything else in the data directory is deleted: the database, answer media, scratch
+4. The store is closed, so the running app can never write to the files that follow, and the
+   log files in the data directory are closed.
+5. Everything else in the data directory is deleted: the database, answer media, scratch
    recordings, pulled bundles, the other key files, the logs. Small files are overwritten first.
-5. A **wipe receipt** (JSON, no personal data) is written in the emptied data directory: the
+6. A **wipe receipt** (JSON, no personal data) is written in the emptied data directory: the
    only trace left, since the audit log went with the database.
 
 Why crypto-erase is the guarantee, and overwriting only a courtesy: terminals store data on
@@ -143,10 +147,14 @@ def wipe_device(services: StaffServices, confirmation: str) -> WipeReport:
     head = store.audit_entries()[-1]
     log.warning("secure wipe started: %d session(s), %d account(s)", len(sessions), accounts)
 
+    # Out of service before anything is destroyed: if a step below fails (a database locked by
+    # `kiosk sync run`, a read-only file), the app must still take no interview on what is left.
+    store.retire()
     if kiosk.retention_job is not None:
         kiosk.retention_job.stop()  # it would open the store while it is taken apart
     key_bytes = _crypto_erase(services, sessions)
     store.close()
+    _detach_file_logs(config.data_dir)
     kept = _kept(config)
     files, size = _delete_data(config.data_dir, kept)
     files, size = files + 1, size + key_bytes
@@ -209,6 +217,23 @@ def _crypto_erase(services: StaffServices, sessions: list[str]) -> int:
     for session_id in sessions:
         store.forget_key(session_id)
     return size
+
+
+def _detach_file_logs(data_dir: Path) -> None:
+    """Close the log files kept in ``data_dir`` before they are deleted: a handler would go on
+    writing into the unlinked file. What the wipe logs after this goes to the console only."""
+    data = data_dir.resolve()
+    for logger in (logging.getLogger(), *_named_loggers()):
+        for handler in list(logger.handlers):
+            filename = getattr(handler, "baseFilename", None)
+            if filename is not None and data in Path(filename).resolve().parents:
+                logger.removeHandler(handler)
+                handler.close()
+
+
+def _named_loggers() -> list[logging.Logger]:
+    manager = logging.Logger.manager
+    return [item for item in manager.loggerDict.values() if isinstance(item, logging.Logger)]
 
 
 def _kept(config: KioskConfig) -> set[Path]:

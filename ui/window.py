@@ -199,6 +199,8 @@ class KioskWindow(QMainWindow):
         # Staff work runs on a thread of its own, against the kiosk the engine assembled.
         self.staff_calls = StaffCalls(self._staff_services, parent=self)
         self.staff = StaffArea(StaffContext(self.staff_calls, self.language, self.context.clock))
+        # A wipe still running when staff left ends with no page to tell: look at the core.
+        self.staff_calls.busy.connect(self._after_staff_work)
         self.stack.addWidget(self.staff)
         self.stack.setCurrentWidget(self.screens.status)
         self._set_language_buttons(self.language.languages)
@@ -428,6 +430,10 @@ class KioskWindow(QMainWindow):
         }.get(stage, self.screens.welcome)
 
     def _switch_to(self, screen: Screen) -> None:
+        if not self._wiped and self._store_retired():
+            # Wiped without the admin page saying so (staff left while it ran, or it stopped
+            # half-way after the keys were gone): the core's flag is what counts.
+            self._on_wiped(None)
         if self._wiped:
             screen = self.screens.status
         if not self._staff_active and self.stack.currentWidget() is not screen:
@@ -460,9 +466,21 @@ class KioskWindow(QMainWindow):
         self.staff.open()
         self.stack.setCurrentWidget(self.staff)
 
+    def _after_staff_work(self, busy: bool) -> None:
+        if not busy and not self._wiped and self._store_retired():
+            self._on_wiped(None)
+            if not self._staff_active:
+                self._switch_to(self.screens.status)
+
+    def _store_retired(self) -> bool:
+        kiosk = self._host.kiosk
+        return kiosk is not None and kiosk.store.retired
+
     def _on_wiped(self, _report: object) -> None:
         # The store is closed and its files are gone: no candidate may start an interview on
         # it, whatever happens next (logout, inactivity). Only a restart brings it back.
+        if self._wiped:
+            return
         self._wiped = True
         self.screens.status.show_error(ErrorKind.CONFIG_INVALID.value)
         self._host.stop(30)

@@ -8,7 +8,9 @@ files open across the wipe, so they can read what the wipe left in them.
 from __future__ import annotations
 
 import json
+import logging
 import os
+import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -328,3 +330,37 @@ def test_the_wipe_destroys_the_keys_first_and_leaves_a_receipt(admin: Terminal) 
         assert (data / "keys" / "device.key").read_bytes() != device_key
     finally:
         fresh.close()
+
+
+def test_a_wipe_stopped_half_way_leaves_the_terminal_out_of_service(admin: Terminal) -> None:
+    """The keys are gone but a later step fails (here the database refuses to delete the
+    accounts): the terminal must take no interview on what is left, whoever notices first."""
+    data = admin.kiosk.config.data_dir
+    refusing = sqlite3.connect(admin.kiosk.config.database_path)
+    refusing.execute(
+        "CREATE TRIGGER keep_users BEFORE DELETE ON users BEGIN SELECT RAISE(ABORT, 'no'); END"
+    )
+    refusing.close()
+    with pytest.raises(VaultError):
+        wipe_device(admin.services, "lobby-7")
+    assert not (data / "keys" / "device.key").exists()  # the crypto-erase had begun
+    assert admin.kiosk.store.retired
+    with pytest.raises(VaultError) as caught:
+        admin.check_in()
+    assert caught.value.kind is ErrorKind.CONFIG_INVALID
+    assert admin.kiosk.runner.state.stage is Stage.WELCOME
+
+
+def test_the_wipe_closes_the_log_files_it_deletes(admin: Terminal) -> None:
+    logs = admin.kiosk.config.data_dir / "logs"
+    logs.mkdir()
+    handler = logging.FileHandler(logs / "kiosk.log")
+    logging.getLogger().addHandler(handler)
+    try:
+        wipe_device(admin.services, "lobby-7")
+        assert handler not in logging.getLogger().handlers
+        assert handler.stream is None  # closed: nothing more is written to the deleted file
+        assert not logs.exists()
+    finally:
+        logging.getLogger().removeHandler(handler)
+        handler.close()

@@ -22,6 +22,7 @@ from kiosk.errors import ErrorKind, VaultError
 from kiosk.staff import StaffServices
 from kiosk.vault.accounts import Accounts
 from kiosk.vault.roles import Role
+from kiosk.wipe import RECEIPT_PREFIX
 from tests.hardware import conftest as hardware_fixtures
 from tests.hardware.conftest import PulseServer
 from tests.ui import cups
@@ -359,3 +360,30 @@ def test_secure_wipe_needs_the_device_id_then_erases_everything(
         app.close()
     # The app closed cleanly on a wiped terminal, and wrote nothing back.
     assert sorted(p.name for p in data.iterdir()) == [report.receipt.name]
+
+
+def test_staff_who_leave_during_a_wipe_leave_the_terminal_out_of_service(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    """No page is left to report the wipe's end: the window learns it from the core and never
+    shows the welcome screen of a wiped terminal again."""
+    app = admin_app(qtbot, tmp_path)
+    data = app.config.data_dir
+    try:
+        home = home_of(app)
+        home.show_page(home.wipe)
+        page = home.wipe
+        qtbot.waitUntil(lambda: "lobby-7" in page.prompt.text(), timeout=WAIT_MS)
+        app.type_into(page.confirmation, "lobby-7")
+        app.tap(page.wipe_button)
+        app.window.staff.leave()  # before the wipe's answer comes back
+        qtbot.waitUntil(
+            lambda: any(p.name.startswith(RECEIPT_PREFIX) for p in data.iterdir()),
+            timeout=WAIT_MS,
+        )
+        qtbot.waitUntil(lambda: app.window.current_screen() is app.screens.status, timeout=WAIT_MS)
+        qtbot.wait(300)
+        assert app.window.current_screen() is app.screens.status
+        assert "not set up correctly" in " ".join(visible_texts(app.screens.status))
+    finally:
+        app.close()

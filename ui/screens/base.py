@@ -126,9 +126,7 @@ class Screen(QWidget):
         With ``moved_from_here``, also a button elsewhere in the window the focus just moved to
         from this screen: a stray Enter must not press it either."""
         focused = QApplication.focusWidget()
-        if isinstance(focused, QAbstractButton) and (
-            moved_from_here or self.isAncestorOf(focused)
-        ):
+        if isinstance(focused, QAbstractButton) and (moved_from_here or self.isAncestorOf(focused)):
             focused.clearFocus()
 
     def name_controls(self) -> None:
