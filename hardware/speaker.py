@@ -163,8 +163,17 @@ class Speaker:
     tone = staticmethod(tone)
     synthesize = staticmethod(synthesize)
 
-    def play(self, samples: Samples, rate: int, *, timeout: float | None = None) -> None:
-        """Play mono ``samples`` at ``rate`` Hz and return when they have been played.
+    def play(
+        self,
+        samples: Samples,
+        rate: int,
+        *,
+        timeout: float | None = None,
+        cancel: threading.Event | None = None,
+    ) -> None:
+        """Play mono ``samples`` at ``rate`` Hz and return when they have been played, or as
+        soon as ``cancel`` is set (within one audio block: a question read aloud must fall
+        silent when the answer's recording starts).
 
         Raises :class:`HardwareError` if the device cannot be opened, and
         :class:`DeviceLostError` if it is not done after the sound's length plus ``timeout``
@@ -182,7 +191,10 @@ class Speaker:
             # they run on a thread of their own; the caller waits for it only until the limit.
             outcome: list[BaseException] = []
             worker = threading.Thread(
-                target=self._play, args=(audio, rate, limit, outcome), name="speaker", daemon=True
+                target=self._play,
+                args=(audio, rate, limit, outcome, cancel or threading.Event()),
+                name="speaker",
+                daemon=True,
             )
             worker.start()
             worker.join(limit)
@@ -191,7 +203,14 @@ class Speaker:
             if outcome:
                 raise outcome[0]
 
-    def _play(self, audio: Samples, rate: int, limit: float, outcome: list[BaseException]) -> None:
+    def _play(
+        self,
+        audio: Samples,
+        rate: int,
+        limit: float,
+        outcome: list[BaseException],
+        cancel: threading.Event,
+    ) -> None:
         try:
             sd = _sounddevice()
         except HardwareError as error:
@@ -203,6 +222,9 @@ class Speaker:
         def fill(outdata: Any, frames: int, time_info: Any, status: Any) -> None:
             # PortAudio's audio thread: copy the next block, then silence and stop at the end.
             nonlocal position
+            if cancel.is_set():
+                outdata.fill(0.0)
+                raise sd.CallbackAbort  # at once: no draining of what is queued
             chunk = audio[position : position + frames]
             outdata[: len(chunk), 0] = chunk
             outdata[len(chunk) :, 0] = 0.0
@@ -243,7 +265,14 @@ class NullSpeaker(Speaker):
         super().__init__(None)
         self._name = "no loudspeaker"
 
-    def play(self, samples: Samples, rate: int, *, timeout: float | None = None) -> None:
+    def play(
+        self,
+        samples: Samples,
+        rate: int,
+        *,
+        timeout: float | None = None,
+        cancel: threading.Event | None = None,
+    ) -> None:
         """Nothing to play on."""
         log.debug("no loudspeaker configured: %d samples not played", len(samples))
 

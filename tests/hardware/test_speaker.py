@@ -72,6 +72,38 @@ def test_a_tone_is_heard_through_the_sound_server(pulse_server: PulseServer) -> 
 
 
 @pytest.mark.slow
+def test_a_cancelled_sound_falls_silent_at_once(pulse_server: PulseServer) -> None:
+    """A question read aloud stops when the answer's recording starts."""
+    speaker = build_speaker("sounddevice", "")
+    microphone = SoundDeviceMicrophone("pulse", sample_rate=RATE)
+    microphone.open()
+    cancel = threading.Event()
+    played: list[float] = []
+    try:
+        microphone.discard_pending()
+
+        def play() -> None:
+            started = time.monotonic()
+            speaker.play(tone(1000.0, seconds=4.0, rate=48_000), 48_000, cancel=cancel)
+            played.append(time.monotonic() - started)
+
+        player = threading.Thread(target=play)
+        player.start()
+        threading.Timer(1.0, cancel.set).start()
+        recorded = record_while(microphone, 3.0)
+        player.join(timeout=10)
+        assert played, "play() did not return"
+    finally:
+        microphone.close()
+    assert played[0] < 1.5, played  # cancelled at 1.0 s, not played out for 4 s
+    loud = np.abs(recorded) > 0.1
+    assert loud.sum() > 0.5 * RATE  # it did play ...
+    last = int(np.flatnonzero(loud)[-1])
+    assert not loud[last + RATE // 5 :].any()  # ... and then stayed silent
+    assert loud.sum() < 1.6 * RATE, f"{loud.sum() / RATE:.2f} s heard"
+
+
+@pytest.mark.slow
 def test_a_stalled_sound_server_does_not_hang_the_caller(pulse_server: PulseServer) -> None:
     speaker = Speaker(None)
     speaker.play(tone(seconds=0.2), 48_000)  # the stream works ...

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -497,3 +498,32 @@ def test_the_question_is_read_aloud_off_the_gui_thread(
     audio = np.concatenate(heard) if heard else np.zeros(0, dtype=np.float32)
     loud = np.abs(audio) > 0.05
     assert loud.sum() > 0.3 * 16_000, f"only {loud.sum() / 16_000:.2f} s of speech were heard"
+
+
+@pytest.mark.slow
+def test_reading_aloud_stops_when_the_preparation_time_runs_out(
+    qtbot: QtBot, tmp_path: Path, pulse_server: PulseServer
+) -> None:
+    """The recording that starts must not hear the loudspeaker."""
+    app = App(qtbot, ui_config(tmp_path, KIOSK_SPEAKER_KIND="sounddevice"))
+    try:
+        app.walk_in("swe-intern")
+        app.to_device_check()
+        app.pass_device_check()
+        question = app.screens.question
+        app.wait_for(question)
+        voice = question.prompt_voice
+        assert voice is not None and voice.available
+        app.tap(question.read_button)
+        qtbot.wait(800)  # synthesised, and playing
+        assert voice.reading
+        started = time.monotonic()
+        state = app.window.snapshot
+        assert state is not None
+        app.clock.advance(state.state.current.prep_seconds + 1)
+        app.wait_stage(Stage.PRACTICE_ANSWER)
+        qtbot.waitUntil(lambda: not voice.reading, timeout=5000)
+        assert time.monotonic() - started < 2.0  # the question takes several seconds to read
+        assert voice.available  # stopping is not a failure of the loudspeaker
+    finally:
+        app.close()

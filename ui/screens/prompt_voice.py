@@ -9,6 +9,7 @@ clocks. The result comes back as a signal, delivered on the GUI thread.
 from __future__ import annotations
 
 import logging
+import threading
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
@@ -25,16 +26,20 @@ class _Relay(QObject):
 
 
 class _Reading(QRunnable):
-    def __init__(self, speaker: Speaker, text: str, language: str, relay: _Relay) -> None:
+    def __init__(
+        self, speaker: Speaker, text: str, language: str, relay: _Relay, cancel: threading.Event
+    ) -> None:
         super().__init__()
         self._speaker, self._text, self._language, self._relay = speaker, text, language, relay
+        self._cancel = cancel
 
     def run(self) -> None:
         played = False
         try:
             samples, rate = synthesize(self._text, self._language)
-            self._speaker.play(samples, rate)
-            played = True
+            if not self._cancel.is_set():
+                self._speaker.play(samples, rate, cancel=self._cancel)
+            played = True  # or stopped on purpose: the loudspeaker works
         except KioskError as exc:
             # The kind names the problem (no espeak-ng, no device); the text is a question of
             # the bank, not personal, but there is no need to log it.
@@ -76,14 +81,20 @@ class PromptVoice(QObject):
         self._pool.setMaxThreadCount(1)
         self._relay = _Relay(self)
         self._relay.done.connect(self._done)
+        self._cancel = threading.Event()  # set: the reading in progress stops
 
     def read(self, text: str, language: str) -> bool:
         """Start reading ``text`` in ``language``; False if it cannot start now."""
         if self.reading or not self.available or self.speaker is None or not text.strip():
             return False
         self.reading = True
-        self._pool.start(_Reading(self.speaker, text, language, self._relay))
+        self._cancel = threading.Event()
+        self._pool.start(_Reading(self.speaker, text, language, self._relay, self._cancel))
         return True
+
+    def stop(self) -> None:
+        """Fall silent now (the answer's recording is starting); ``finished`` follows."""
+        self._cancel.set()
 
     def wait(self, timeout_ms: int = 60_000) -> bool:
         """Wait for the reading in progress (shutdown, tests); False on timeout."""

@@ -272,6 +272,9 @@ class QuestionScreen(_QuestionBase):
         self._show_answer_box(typing)
         voice = self._voice if self._voice is not None else self.prompt_voice
         reading = voice is not None and voice.reading
+        if reading and voice is not None and stage not in PREP_STAGES:
+            # The preparation time ran out mid-reading: the recording must not hear it.
+            voice.stop()
         self.read_button.setVisible(stage in PREP_STAGES and voice is not None and voice.available)
         self.read_button.setEnabled(not reading)
         self.read_button.setText(
