@@ -29,6 +29,7 @@ ACTIONS = frozenset(
         "login_failed",
         "logout",
         "report_viewed",
+        "media_played",
         "score_overridden",
         "status_changed",
         "export",

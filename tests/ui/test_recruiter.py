@@ -268,6 +268,9 @@ def test_a_report_is_read_decided_played_and_exported(
     assert abs(clip.seconds - (segment.end - segment.start)) < 0.3  # the whole answer
     assert "of video" in player.status.text()
     _assert_no_plaintext_media(staff.app.config.data_dir)
+    played = [a for a in staff.audit() if a[1] == "media_played"]
+    assert [(a[0], a[2]) for a in played] == [("rita", sid)]
+    assert '"answer":' in played[0][3] and CANARY_NAME not in played[0][3]
 
     # Export to a folder the recruiter chose.
     out = tmp_path / "usb"

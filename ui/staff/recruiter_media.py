@@ -46,7 +46,7 @@ def load_clip(services: StaffServices, session_id: str, segment: KeySegment) -> 
     longer on this terminal. Checked like reading the report (a department head only for their
     own departments); :class:`VaultError` if the recordings do not decrypt."""
     row = services.kiosk.store.session(session_id)
-    services.require(Permission.VIEW_REPORT, department_of(services.bank, row.position_id))
+    who = services.require(Permission.VIEW_REPORT, department_of(services.bank, row.position_id))
     name = recording_id(segment.answer_index, segment.attempt)
     folder = services.kiosk.config.media_dir / session_id
     video, audio = folder / f"{name}.video.enc", folder / f"{name}.audio.enc"
@@ -68,6 +68,10 @@ def load_clip(services: StaffServices, session_id: str, segment: KeySegment) -> 
         pcm = samples[first : first + length]
     width, height = jpeg_size(frames[0][1])
     data = mjpeg_avi([f for _, f in frames], width, height, fps, pcm)
+    # Watching a candidate is its own access, beside reading the report: on the record.
+    detail = {"answer": segment.answer_index, "attempt": segment.attempt}
+    detail.update(start=round(segment.start, 2), end=round(segment.end, 2))
+    services.kiosk.store.audit(who.user_id, "media_played", session_id, detail, services.now())
     return Clip(data, len(frames) / fps, len(frames), bool(pcm))
 
 
