@@ -201,6 +201,7 @@ def render_markdown(report: dict[str, Any]) -> str:
         f"- Personalisation rules applied: {', '.join(report['personalisation']) or 'none'}",
         "",
     ]
+    lines += _markdown_review(report.get("review"))
     result = report.get("result")
     if result is None:
         lines += [f"**Analysis:** {report['analysis']['explanation']}", ""]
@@ -267,6 +268,27 @@ def render_markdown(report: dict[str, Any]) -> str:
         f" · models {', '.join(versions['models']) or 'none'}_"
     )
     return "\n".join(lines) + "\n"
+
+
+def _markdown_review(review: dict[str, Any] | None) -> list[str]:
+    """The reviewers' decision and overrides (an exported report's ``review``), if any."""
+    if not review:
+        return []
+    lines = ["## Review", ""]
+    decision = review.get("decision")
+    if decision is not None:
+        note = f" — {decision['note']}" if decision["note"] else ""
+        lines.append(
+            f"- Decision: **{decision['status']}**{note} ({decision['by']}, {decision['at']})"
+        )
+    for o in review.get("overrides", []):
+        computed = "" if o["computed"] is None else f"{o['computed']} → "
+        lines.append(
+            f"- {o['name']}: {computed}{o['score']}/100 overridden: {o['reason']} "
+            f"({o['by']}, {o['at']})"
+        )
+    lines.append("")
+    return lines
 
 
 def render_receipt(report: dict[str, Any]) -> str:

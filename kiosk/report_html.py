@@ -37,6 +37,7 @@ def render_html(report: dict[str, Any]) -> str:
         f"<p>{e(str(report['candidate']['name']))} · {e(report['position']['title'])} · "
         f"{e(report['started_at'][:16])} · {e(report['language'])}</p>",
     ]
+    parts += _review(report.get("review"))
     result = report.get("result")
     if result is None:
         parts.append(f"<p class='muted'>{e(report['analysis']['explanation'])}</p>")
@@ -56,6 +57,29 @@ def render_html(report: dict[str, Any]) -> str:
     )
     parts.append("</body></html>")
     return "\n".join(parts)
+
+
+def _review(review: dict[str, Any] | None) -> list[str]:
+    """The reviewers' decision and overrides (an exported report's ``review``), if any."""
+    if not review:
+        return []
+    e = html.escape
+    parts = ["<h2>Review</h2><ul>"]
+    decision = review.get("decision")
+    if decision is not None:
+        note = f" — {e(decision['note'])}" if decision["note"] else ""
+        parts.append(
+            f"<li>Decision: <b>{e(decision['status'])}</b>{note} "
+            f"<span class='muted'>({e(decision['by'])}, {e(decision['at'])})</span></li>"
+        )
+    for o in review.get("overrides", []):
+        computed = "" if o["computed"] is None else f"{o['computed']} → "
+        parts.append(
+            f"<li>{e(o['name'])}: {computed}<b>{o['score']}</b>/100 overridden: "
+            f"{e(o['reason'])} <span class='muted'>({e(o['by'])}, {e(o['at'])})</span></li>"
+        )
+    parts.append("</ul>")
+    return parts
 
 
 def _result(result: dict[str, Any]) -> list[str]:

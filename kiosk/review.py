@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Literal
 
@@ -67,15 +68,31 @@ class ReviewDesk:
                 f"session {row.code} ended without a result ({row.outcome})",
                 kind=ErrorKind.INVALID_INPUT,
             )
-        overrides: dict[str, dict[str, Any]] = {}
-        status = None
-        for seq, actor, kind, at, data in self._store.reviews(session_id):
-            if kind == "override":
-                overrides[str(data["competency"])] = {**data, "seq": seq, "by": actor, "at": at}
-            else:
-                status = str(data["status"])
+        overrides, decision = self._reviews(session_id)
         self._store.audit(who.user_id, "report_viewed", session_id, {}, self._clock())
+        status = None if decision is None else str(decision["status"])
         return ReviewedReport(row, report, overrides, status)
+
+    def with_reviews(self, session_id: str, report: dict[str, Any]) -> dict[str, Any]:
+        """``report`` with its ``review`` section (the decision and each override), for files
+        and prints: they must say what the reviewers decided, not only what was computed."""
+        overrides, decision = self._reviews(session_id)
+        if not overrides and decision is None:
+            return report
+        return {**report, "review": export_review(report, overrides, decision)}
+
+    def _reviews(self, session_id: str) -> tuple[dict[str, dict[str, Any]], dict[str, Any] | None]:
+        """The latest override of each competency, and the latest decision (with who and
+        when), of a session."""
+        overrides: dict[str, dict[str, Any]] = {}
+        decision = None
+        for seq, actor, kind, at, data in self._store.reviews(session_id):
+            entry = {**data, "seq": seq, "by": actor, "at": at}
+            if kind == "override":
+                overrides[str(data["competency"])] = entry
+            else:
+                decision = entry
+        return overrides, decision
 
     def override(
         self, who: Principal, session_id: str, competency: str, score: int, reason: str
@@ -121,9 +138,45 @@ class ReviewDesk:
         report = self._store.result(session_id)
         if report is None:
             raise VaultError("this session has no result to export", kind=ErrorKind.INVALID_INPUT)
-        files = write_report(report, out_dir, writers=writers)
+        files = write_report(self.with_reviews(session_id, report), out_dir, writers=writers)
         # Every file written, so the audit names each copy of personal data that left.
         written = (files.html_path, files.json_path, files.markdown_path, files.receipt_path)
         formats = sorted({p.suffix.lstrip(".") for p in (*written, *files.extra)})
         self._store.audit(who.user_id, "export", session_id, {"formats": formats}, self._clock())
         return files
+
+
+def export_review(
+    report: dict[str, Any], overrides: dict[str, dict[str, Any]], decision: dict[str, Any] | None
+) -> dict[str, Any]:
+    """The ``review`` section of an exported report: the decision and each overridden score
+    beside the computed one, with its reason and reviewer (times in UTC, ISO 8601)."""
+    computed = {
+        c["id"]: c for c in (report.get("result") or {}).get("competencies", []) if "id" in c
+    }
+    return {
+        "decision": None
+        if decision is None
+        else {
+            "status": decision["status"],
+            "note": decision.get("note", ""),
+            "by": decision["by"],
+            "at": _iso(decision["at"]),
+        },
+        "overrides": [
+            {
+                "competency": competency,
+                "name": computed.get(competency, {}).get("name", competency),
+                "computed": computed.get(competency, {}).get("score100"),
+                "score": entry["score"],
+                "reason": entry["reason"],
+                "by": entry["by"],
+                "at": _iso(entry["at"]),
+            }
+            for competency, entry in sorted(overrides.items())
+        ],
+    }
+
+
+def _iso(timestamp: float) -> str:
+    return datetime.fromtimestamp(timestamp, tz=timezone.utc).isoformat(timespec="seconds")

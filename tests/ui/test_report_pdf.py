@@ -35,8 +35,12 @@ from kiosk.pipeline import signals_from_record
 from kiosk.plugins import load_plugins
 from kiosk.report import build_report, write_report
 from kiosk.report_html import render_html
+from kiosk.review import ReviewDesk
 from kiosk.scoring.fusion import score_interview
 from kiosk.scoring.policy import policy_for
+from kiosk.store import SessionStore
+from kiosk.vault.keyring import Keyring
+from kiosk.vault.roles import Principal, Role
 from ui.report_pdf import write_pdf
 
 BANK = load_sample_bank()
@@ -397,3 +401,37 @@ def test_weak_evidence_is_highlighted_apart_from_evidence_for_a_score(
     page = render_html(report)
     assert f"<mark class='weak'>{kinds['keyword.low']}</mark>" in page
     assert f"<mark>{kinds['event']}</mark>" in page
+
+
+def test_an_export_carries_the_reviewers_overrides_and_decision(
+    qapp: QApplication, report: dict[str, Any], tmp_path: Path
+) -> None:
+    """What the recruiter decided travels with the files, beside what the models computed."""
+    store = SessionStore(tmp_path / "kiosk.db", Keyring(b"\x05" * 32))
+    state = InterviewState(stage=Stage.GREETING, session_id="s1", position_id=POSITION)
+    store.create_session(state, CODE, {"name": NAME}, 1.0)
+    store.save_result("s1", report, "scored", 2.0)
+    store.close_session("s1", "completed", 3.0)
+    desk = ReviewDesk(store, lambda: BANK, lambda: 1_790_000_500.0)
+    recruiter = Principal("rita", Role.RECRUITER)
+    competency = report["result"]["competencies"][0]
+    desk.override(recruiter, "s1", competency["id"], 91, "Strong answer in the phone screen")
+    desk.decide(recruiter, "s1", "advance", "second round")
+    files = desk.export(recruiter, "s1", tmp_path / "out")
+    exported = json.loads(files.json_path.read_text())
+    review = exported["review"]
+    assert review["decision"] == {
+        "status": "advance",
+        "note": "second round",
+        "by": "rita",
+        "at": "2026-09-21T14:21:40+00:00",
+    }
+    [override] = review["overrides"]
+    assert (override["computed"], override["score"]) == (competency["score100"], 91)
+    assert override["reason"] == "Strong answer in the phone screen"
+    markdown = files.markdown_path.read_text()
+    assert "## Review" in markdown and "**advance** — second round" in markdown
+    assert f"{competency['name']}: {competency['score100']} → 91/100 overridden" in markdown
+    page = files.html_path.read_text()
+    assert "<h2>Review</h2>" in page and "Strong answer in the phone screen" in page
+    store.close()

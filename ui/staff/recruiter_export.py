@@ -91,7 +91,7 @@ def print_report(services: StaffServices, session_id: str) -> Exported:
         raise VaultError("this session has no result to print", kind=ErrorKind.INVALID_INPUT)
     # The title names the job in the CUPS logs: the session code, never the candidate.
     title = f"Interview report {row.code}"
-    data = render_pdf(render_html(report), title=title)
+    data = render_pdf(render_html(services.desk.with_reviews(session_id, report)), title=title)
     store.audit(who.user_id, "export", session_id, {"formats": ["print"]}, services.now())
     job = print_pdf(data, title=title, queue=services.kiosk.config.printer.queue)
     return Exported(job=job)

@@ -69,7 +69,7 @@ def load_clip(services: StaffServices, session_id: str, segment: KeySegment) -> 
     width, height = jpeg_size(frames[0][1])
     data = mjpeg_avi([f for _, f in frames], width, height, fps, pcm)
     # Watching a candidate is its own access, beside reading the report: on the record.
-    detail = {"answer": segment.answer_index, "attempt": segment.attempt}
+    detail: dict[str, float] = {"answer": segment.answer_index, "attempt": segment.attempt}
     detail.update(start=round(segment.start, 2), end=round(segment.end, 2))
     services.kiosk.store.audit(who.user_id, "media_played", session_id, detail, services.now())
     return Clip(data, len(frames) / fps, len(frames), bool(pcm))
