@@ -10,6 +10,7 @@ the session the kill interrupted. ``CRASH_TEST_SEED=<n>`` replays one sequence o
 from __future__ import annotations
 
 import collections
+import concurrent.futures
 import contextlib
 import json
 import os
@@ -36,6 +37,8 @@ from kiosk.vault.media import read_audio
 ROOT = Path(__file__).resolve().parents[3]
 DAY = 86_400.0
 KILLS = 50
+#: Kill loops run side by side, each on its own data directory (KILLS between them).
+LOOPS = 2
 #: Every this many runs, analysis is on (models loaded, answers analysed on a worker thread).
 ANALYSIS_EVERY = 10
 #: A run with analysis on takes about this many times as long as one without (measured: 24 s/5 s).
@@ -234,13 +237,53 @@ def where_it_landed(run: Run, before: StoreView, after: StoreView) -> str:
 # -- the kill loop ----------------------------------------------------------------------------
 
 
+@dataclass
+class KillTally:
+    """Where one kill loop's kills landed, and what ran in between."""
+
+    landed: collections.Counter[str]
+    analysed: collections.Counter[str]  # kills with analysis on
+    runs: int
+    finished: int
+    deletes: int
+    purges: int
+
+
 @pytest.mark.slow
 @pytest.mark.timeout(900)
 def test_sigkill_at_random_points_never_breaks_the_store(tmp_path: Path) -> None:
     seed = int(os.environ.get("CRASH_TEST_SEED") or random.randrange(2**32))
-    rng = random.Random(seed)
     print(f"CRASH_TEST_SEED={seed}")  # noqa: T201 - shown with the failure, to replay it
-    data, out = tmp_path / "data", tmp_path / "out"
+    # Two terminals' data directories, killed side by side (a run is half waiting on its
+    # paced devices, so two share the machine's cores well): the same number of kills in
+    # about half the time.
+    with concurrent.futures.ThreadPoolExecutor(LOOPS) as pool:
+        loops = [
+            pool.submit(kill_loop, tmp_path / f"terminal-{n}", seed + n, -(-KILLS // LOOPS))
+            for n in range(LOOPS)
+        ]
+        tallies = [loop.result() for loop in loops]
+    landed = sum((t.landed for t in tallies), collections.Counter[str]())
+    analysed = sum((t.analysed for t in tallies), collections.Counter[str]())
+    runs, finished = sum(t.runs for t in tallies), sum(t.finished for t in tallies)
+    deletes, purges = sum(t.deletes for t in tallies), sum(t.purges for t in tallies)
+    summary = [f"{landed.total()} kills in {runs} runs ({finished} ran to the end); landed in:"]
+    for stage, count in landed.most_common():
+        on = f" ({analysed[stage]} with analysis on)" if analysed[stage] else ""
+        summary.append(f"  {count:3d}  {stage}{on}")
+    summary.append(f"{deletes} deletions and {purges} purges in between")
+    print("\n".join(summary))  # noqa: T201 - where the kills landed, for the record
+    assert landed.total() >= KILLS
+    assert landed["start-up"] and landed["answer"], f"seed {seed}: kills missed stages: {landed}"
+    assert deletes >= 2 and purges >= 2, f"seed {seed}: too few sessions completed"
+
+
+def kill_loop(root: Path, seed: int, kills: int) -> KillTally:
+    """``kiosk demo`` on one data directory, SIGKILLed at random moments until ``kills`` kills
+    have landed, the store checked after each; then one unkilled run finishes the session the
+    last kill interrupted."""
+    rng = random.Random(seed)
+    data, out = root / "data", root / "out"
 
     # The typical run length sets how late a kill may come: one whole interview, unkilled.
     first = demo(data, out, analysis=False)
@@ -249,12 +292,12 @@ def test_sigkill_at_random_points_never_breaks_the_store(tmp_path: Path) -> None
     view = check_store(data)
 
     landed: collections.Counter[str] = collections.Counter()
-    analysed: collections.Counter[str] = collections.Counter()  # kills with analysis on
+    analysed: collections.Counter[str] = collections.Counter()
     deleted: set[str] = set()
     purges = deletes = finished = iteration = 0
-    while landed.total() < KILLS or view.open_state is None or view.open_state.stage.is_closing:
+    while landed.total() < kills or view.open_state is None or view.open_state.stage.is_closing:
         iteration += 1
-        assert iteration < 3 * KILLS, f"seed {seed}: too few runs were killed: {landed}"
+        assert iteration < 3 * kills, f"seed {seed}: too few runs were killed: {landed}"
         analysis = iteration % ANALYSIS_EVERY == 0
         delay = rng.uniform(0.2, typical * (ANALYSIS_SLOWDOWN if analysis else 1.0))
         context = f"seed {seed}, run {iteration}, analysis {analysis}, kill at {delay:.2f} s"
@@ -312,17 +355,6 @@ def test_sigkill_at_random_points_never_breaks_the_store(tmp_path: Path) -> None
                 f"{run.stderr}\n--- kiosk log:\n{log_tail(data)}"
             ) from exc
 
-    summary = [
-        f"{landed.total()} kills in {iteration} runs ({finished} ran to the end); landed in:"
-    ]
-    for stage, count in landed.most_common():
-        on = f" ({analysed[stage]} with analysis on)" if analysed[stage] else ""
-        summary.append(f"  {count:3d}  {stage}{on}")
-    summary.append(f"{deletes} deletions and {purges} purges in between")
-    print("\n".join(summary))  # noqa: T201 - where the kills landed, for the record
-    assert landed["start-up"] and landed["answer"], f"seed {seed}: kills missed stages: {landed}"
-    assert deletes >= 2 and purges >= 2, f"seed {seed}: too few sessions completed"
-
     # The last kill left a session open: one more run, unkilled, finishes that very session.
     assert view.open_state is not None and view.open_state.session_id is not None
     sid, stage = view.open_state.session_id, view.open_state.stage.value
@@ -336,6 +368,7 @@ def test_sigkill_at_random_points_never_breaks_the_store(tmp_path: Path) -> None
     report = json.loads((out / f"report-{view.codes[sid]}.json").read_text(encoding="utf-8"))
     assert [a["index"] for a in report["answers"]] == list(range(1, len(report["answers"]) + 1))
     assert not any((data / "scratch").iterdir())
+    return KillTally(landed, analysed, iteration, finished, deletes, purges)
 
 
 # -- a full disk --------------------------------------------------------------------------------
