@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import math
 import signal
 import sys
 import threading
@@ -167,7 +168,8 @@ def _now(config: KioskConfig, store: SessionStore, timeout: float) -> int:
 def _seconds_to_next(store: SessionStore) -> float:
     rows = store.query("SELECT MIN(next_attempt_at) FROM outbox WHERE delivered_at IS NULL")
     soonest = rows[0][0] if rows else None
-    return 0.0 if soonest is None else float(soonest) - time.time()
+    # Nothing pending: the push interval decides (not a 50 ms poll of an empty outbox).
+    return math.inf if soonest is None else float(soonest) - time.time()
 
 
 def _run_service(config: KioskConfig, store: SessionStore) -> int:
@@ -185,8 +187,15 @@ def _run_service(config: KioskConfig, store: SessionStore) -> int:
     )
     retention_job.start()
     print(f"syncing ({config.erp.connector}); stop with Ctrl+C or SIGTERM", flush=True)
+    device_key = keys_dir(config) / "device.key"
     try:
         while not stop.is_set():
+            if not device_key.exists():
+                # A secure wipe (kiosk.wipe) destroyed the keys while this ran: what is left
+                # in memory must be neither sent nor kept. Enrolling again starts afresh.
+                log.warning("the terminal was wiped: sync stopped")
+                print("kiosk: this terminal was wiped; sync stopped", file=sys.stderr)
+                return 1
             wait = config.erp.push_interval_seconds
             try:
                 setup.worker.run_pass()

@@ -254,6 +254,35 @@ def test_offline_enrolment_and_the_sync_commands(
     assert "Traceback" not in again.stderr
 
 
+def test_sync_run_stops_when_the_terminal_is_wiped(
+    server: ServerHandle, tmp_path: Path, tls: TlsFiles
+) -> None:
+    """The service keeps keys and the store open in memory: once a secure wipe has destroyed
+    the device key, it must stop rather than send or keep what it still holds."""
+    data = tmp_path / "terminal"
+    terminal = open_terminal(data)
+    enrol_terminal(terminal, data, server.url, server.issue_token(), tls)
+    terminal.close()
+    env = sync_env(data, tls, PUSH_INTERVAL_SECONDS="1")
+    service = subprocess.Popen(
+        [sys.executable, "-m", "kiosk", "sync", "run"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO, env=env,
+    )  # fmt: skip
+    try:
+        assert service.stdout is not None and "syncing" in service.stdout.readline()
+        time.sleep(1.5)
+        assert service.poll() is None  # running, waiting for results
+        (data / "keys" / "device.key").unlink()  # the wipe's first step
+        assert service.wait(timeout=30) == 1
+        assert service.stderr is not None
+        errors = service.stderr.read()
+        assert "this terminal was wiped; sync stopped" in errors and "Traceback" not in errors
+    finally:
+        if service.poll() is None:
+            service.kill()
+            service.wait(timeout=10)
+
+
 def test_provision_refuses_a_used_token(
     server: ServerHandle, tmp_path: Path, tls: TlsFiles
 ) -> None:
