@@ -7,6 +7,7 @@ files open across the wipe, so they can read what the wipe left in them.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
@@ -20,13 +21,23 @@ import pytest
 
 from hardware import ReplayCamera, ReplayMicrophone
 from kiosk import diagnostics
-from kiosk.app import Kiosk, assemble
+from kiosk.app import Kiosk, assemble, configure_logging
 from kiosk.bank import CandidateProfile
 from kiosk.clock import ManualClock
 from kiosk.config import config_digests, load_config
+from kiosk.consent import current_notice
 from kiosk.demo import samples_dir
 from kiosk.diagnostics import InterviewInProgress
-from kiosk.engine import Abandon, Reset, Stage
+from kiosk.engine import (
+    Abandon,
+    DeviceCheckPassed,
+    FinishAnswer,
+    GiveConsent,
+    Proceed,
+    Reset,
+    Stage,
+    StartAnswer,
+)
 from kiosk.errors import ErrorKind, VaultError
 from kiosk.pulled import store_bundle
 from kiosk.staff import StaffServices
@@ -364,3 +375,39 @@ def test_the_wipe_closes_the_log_files_it_deletes(admin: Terminal) -> None:
     finally:
         logging.getLogger().removeHandler(handler)
         handler.close()
+
+
+def test_the_exported_log_of_a_real_interview_names_nobody(admin: Terminal, tmp_path: Path) -> None:
+    """The app's own log, at DEBUG, through a candidate's check-in, consent, an answer and the
+    end of the session, then exported: neither the candidate nor staff are named in it."""
+    root = logging.getLogger()
+    saved = (root.level, list(root.handlers))
+    config = dataclasses.replace(admin.kiosk.config, log_level="DEBUG")
+    try:
+        path = configure_logging(config, console=False)
+        runner = admin.kiosk.runner
+        admin.check_in()
+        notice = current_notice(
+            retention_days=config.retention_days, policy_profile=config.policy_profile
+        )
+        consent = GiveConsent(notice.version)
+        for event in (Proceed(), consent, DeviceCheckPassed(), StartAnswer()):
+            runner.dispatch(event)
+        admin.clock.advance(2)
+        runner.dispatch(FinishAnswer())
+        runner.dispatch(Abandon())
+        admin.add("rita", Role.RECRUITER)
+        logged = path.read_text()
+        assert "closed: interrupted" in logged  # the real log, of this interview
+        usb = tmp_path / "usb"
+        usb.mkdir()
+        export = diagnostics.export_logs(admin.services, usb)
+    finally:
+        for handler in root.handlers:
+            handler.close()
+        root.handlers[:] = saved[1]
+        root.setLevel(saved[0])
+    exported = (export.folder / "kiosk.log").read_text()
+    assert exported.startswith(logged[:200])
+    for secret in (CANARY, *CANARY.split(), "rita", "ivan", PIN):
+        assert secret not in exported, secret
