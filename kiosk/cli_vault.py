@@ -64,7 +64,7 @@ def add_commands(commands: Any) -> None:
 
 
 def _add_users_command(commands: Any) -> None:
-    users = commands.add_parser("users", help="staff accounts: add, list, unlock")
+    users = commands.add_parser("users", help="staff accounts: add, list, unlock, remove, pin")
     actions = users.add_subparsers(dest="users_action", metavar="ACTION", required=True)
     add = actions.add_parser(
         "add",
@@ -98,6 +98,22 @@ def _add_users_command(commands: Any) -> None:
     actions.add_parser("list", help="list the accounts and whether they are locked")
     unlock = actions.add_parser("unlock", help="lift a lock after too many failed logins")
     unlock.add_argument("user", metavar="USER")
+    remove = actions.add_parser(
+        "remove",
+        help="remove a local account (someone who left): their PIN opens nothing any more",
+    )
+    remove.add_argument("user", metavar="USER")
+    pin = actions.add_parser(
+        "pin",
+        help="change a staff member's PIN (they type the current one, a code and the new one)",
+    )
+    pin.add_argument("user", metavar="USER")
+    pin.add_argument(
+        "--pin-stdin",
+        action="store_true",
+        help="read the current PIN, the authenticator code or badge token, and the new PIN "
+        "from standard input, one per line",
+    )
 
 
 def run(args: argparse.Namespace, config: KioskConfig) -> int:
@@ -202,6 +218,17 @@ def _users(accounts: Accounts, args: argparse.Namespace) -> int:
         accounts.unlock(args.user, actor=LOCAL_ADMIN)
         print(f"unlocked {args.user}: its failed logins are forgotten")
         return 0
+    if args.users_action == "remove":
+        accounts.remove(args.user, actor=LOCAL_ADMIN)
+        print(f"removed {args.user}: the account and its copy of the review key are gone")
+        return 0
+    if args.users_action == "pin":
+        current = _read_pin(f"current PIN of {args.user}: ", from_stdin=args.pin_stdin)
+        factor = _read_pin("authenticator code or badge token: ", from_stdin=args.pin_stdin)
+        new = _read_pin("new PIN: ", from_stdin=args.pin_stdin, confirm=True)
+        accounts.change_pin(args.user, current, factor, new)
+        print(f"changed the PIN of {args.user}")
+        return 0
     pin = _read_pin(f"PIN for {args.user}: ", from_stdin=args.pin_stdin, confirm=True)
     existing_pin = None
     if args.existing_recruiter:
@@ -228,7 +255,7 @@ def _users(accounts: Accounts, args: argparse.Namespace) -> int:
     return 0
 
 
-def _read_pin(prompt: str, *, from_stdin: bool, confirm: bool) -> str:
+def _read_pin(prompt: str, *, from_stdin: bool, confirm: bool = False) -> str:
     """A PIN from standard input (one line) or typed twice without echo; never printed."""
     if from_stdin:
         line = sys.stdin.readline()

@@ -256,6 +256,63 @@ class Accounts:
             detail = {"failures": user.record.failures, "was_locked": user.record.hard_locked}
             self._store.audit(actor, "user_unlocked", user_id, detail, self._clock())
 
+    def remove(self, user_id: str, *, actor: str) -> None:
+        """Remove a local account (someone who left): the account and its copy of the review
+        key are deleted, so their PIN opens nothing from now on; audited ``user_removed``.
+
+        Refused for the last account holding the review key (no one could read a closed
+        session's report on this terminal again) and for accounts the ERP manages (they go
+        when the ERP drops them).
+        """
+        with self._lock, self._store.transaction() as db:
+            user = self._user(user_id)
+            if user is None:
+                raise _invalid(f"no user {user_id}")
+            source = db.execute("SELECT source FROM users WHERE user_id = ?", [user_id])
+            if source.fetchone()[0] != "local":
+                raise _invalid(f"{user_id} is managed by the HR ERP: remove them there")
+            holders = [
+                row[0] for row in db.execute("SELECT user_id FROM review_key_copies").fetchall()
+            ]
+            if holders == [user_id]:
+                raise _invalid(
+                    f"{user_id} holds the last copy of the review key: add another recruiter "
+                    "first, or no report could be read on this terminal again"
+                )
+            db.execute("DELETE FROM review_key_copies WHERE user_id = ?", [user_id])
+            db.execute("DELETE FROM users WHERE user_id = ?", [user_id])
+            detail = {"role": user.role.value}
+            self._store.audit(actor, "user_removed", user_id, detail, self._clock())
+        if self._current is not None and self._current.user_id == user_id:
+            self.logout()
+
+    def change_pin(self, user_id: str, pin: str, second_factor: str, new_pin: str) -> None:
+        """A staff member's new PIN, proven with the current one and a second factor (counted
+        like a login, with its lockout); their copy of the review key is sealed again under
+        the new PIN. Audited ``pin_changed``."""
+        passwords.check_pin_policy(new_pin)
+        if new_pin == pin:
+            raise _invalid("the new PIN must differ from the current one")
+        with self._lock:
+            user, step = self._verify(user_id, pin, second_factor)
+            private = self._open_review_copy(user, pin) if user.role in REVIEW_ROLES else None
+            pin_hash = hash_pin(new_pin)
+            copy = _review_copy(user_id, new_pin, private) if private is not None else None
+            with self._store.transaction() as db:
+                _write_record(db, user_id, lockout.after_success(user.record))
+                db.execute(
+                    "UPDATE users SET pin_hash = ?, last_totp_step = COALESCE(?, last_totp_step) "
+                    "WHERE user_id = ?",
+                    [pin_hash, step, user_id],
+                )
+                if copy is not None:
+                    db.execute(
+                        "UPDATE review_key_copies SET salt = ?, kdf_params = ?, "
+                        "sealed_private = ? WHERE user_id = ?",
+                        [copy["salt"], copy["kdf_params"], copy["sealed_private"], user_id],
+                    )
+                self._store.audit(user_id, "pin_changed", user_id, {}, self._clock())
+
     # -- login ----------------------------------------------------------------------------
 
     def login(self, user_id: str, pin: str, second_factor: str) -> Principal:

@@ -40,6 +40,8 @@ ACTIONS = frozenset(
         "user_added",
         "user_unlocked",
         "user_disabled",
+        "user_removed",
+        "pin_changed",
         "wipe",
     }
 )

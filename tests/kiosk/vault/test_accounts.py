@@ -476,3 +476,79 @@ def test_kiosk_users_add_and_list_as_it_staff_run_them(tmp_path: Path) -> None:
     raw = b"".join(p.read_bytes() for p in data.rglob("*") if p.is_file())
     for value in (RITA_PIN, DORA_PIN, badge, totp.secret_to_base32(secret)):
         assert value.encode() not in raw
+
+
+# -- removing accounts and changing PINs ------------------------------------------------------
+
+
+def test_a_removed_recruiter_can_log_in_no_more_and_the_review_key_survives(
+    kiosk: Terminal,
+) -> None:
+    rita = kiosk.add("rita", Role.RECRUITER, RITA_PIN)
+    last = refused(lambda: kiosk.accounts.remove("rita", actor=ADMIN))
+    assert "last copy of the review key" in str(last)
+    rex = kiosk.add(
+        "rex", Role.RECRUITER, REX_PIN, existing_recruiter="rita", existing_pin=RITA_PIN
+    )
+    closed_session(kiosk.store, "s1")
+    kiosk.accounts.remove("rita", actor=ADMIN)
+    assert [u.user_id for u in kiosk.accounts.users()] == ["rex"]
+    assert not kiosk.store.query("SELECT 1 FROM review_key_copies WHERE user_id = 'rita'")
+    gone = refused(lambda: kiosk.login_totp(rita, RITA_PIN))
+    assert gone.kind is ErrorKind.INVALID_INPUT
+    # The colleague still opens what the review key opens.
+    kiosk.clock.now += 30
+    kiosk.login_totp(rex, REX_PIN)
+    assert kiosk.store.personal("s1")["name"] == CANARY
+    assert refused(lambda: kiosk.accounts.remove("nobody", actor=ADMIN))
+    removed = [(e[2], e[3], e[4]) for e in kiosk.store.audit_entries() if e[3] == "user_removed"]
+    assert removed == [(ADMIN, "user_removed", "rita")]
+
+
+def test_a_pin_change_needs_the_old_pin_and_a_second_factor_and_keeps_the_review_key(
+    kiosk: Terminal,
+) -> None:
+    rita = kiosk.add("rita", Role.RECRUITER, RITA_PIN)
+    closed_session(kiosk.store, "s1")
+    now = kiosk.clock.now
+    wrong = refused(lambda: kiosk.accounts.change_pin("rita", WRONG_PIN, code(rita, now), DORA_PIN))
+    assert wrong.kind is ErrorKind.INVALID_INPUT and kiosk.failures("rita") == 1  # counted
+    easy = refused(lambda: kiosk.accounts.change_pin("rita", RITA_PIN, rita.badge_token, "123456"))
+    assert "too easy to guess" in str(easy)
+    kiosk.accounts.change_pin("rita", RITA_PIN, rita.badge_token, DORA_PIN)
+    assert kiosk.failures("rita") == 0
+    kiosk.clock.now += 30
+    assert refused(lambda: kiosk.login_totp(rita, RITA_PIN))  # the old PIN is gone
+    kiosk.clock.now += 30
+    kiosk.login_totp(rita, DORA_PIN)
+    assert kiosk.store.personal("s1")["name"] == CANARY  # the review key, under the new PIN
+    changed = [(e[2], e[4]) for e in kiosk.store.audit_entries() if e[3] == "pin_changed"]
+    assert changed == [("rita", "rita")]
+
+
+def test_kiosk_users_pin_and_remove_as_staff_run_them(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    kiosk_cli(
+        data, "users", "add", "rita", "--role", "recruiter", "--pin-stdin", stdin=f"{RITA_PIN}\n"
+    )
+    added = kiosk_cli(
+        data, "users", "add", "rex", "--role", "recruiter", "--pin-stdin",
+        "--existing-recruiter", "rita", stdin=f"{REX_PIN}\n{RITA_PIN}\n",
+    )  # fmt: skip
+    badge = next(w for w in added.stdout.split() if w.startswith("ikb1-"))
+    changed = kiosk_cli(
+        data, "users", "pin", "rex", "--pin-stdin", stdin=f"{REX_PIN}\n{badge}\n{DORA_PIN}\n"
+    )
+    assert changed.returncode == 0, changed.stderr
+    assert "changed the PIN of rex" in changed.stdout and DORA_PIN not in changed.stdout
+    again = kiosk_cli(
+        data, "users", "pin", "rex", "--pin-stdin", stdin=f"{REX_PIN}\n{badge}\n{IVAN_PIN}\n"
+    )
+    assert again.returncode == 1 and "login refused" in again.stderr
+    assert "Traceback" not in again.stderr
+    removed = kiosk_cli(data, "users", "remove", "rita")
+    assert removed.returncode == 0 and "removed rita" in removed.stdout
+    listed = kiosk_cli(data, "users", "list")
+    assert [line.split()[0] for line in listed.stdout.splitlines()[1:]] == ["rex"]
+    last = kiosk_cli(data, "users", "remove", "rex")
+    assert last.returncode == 1 and "last copy of the review key" in last.stderr
