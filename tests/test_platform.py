@@ -57,3 +57,36 @@ def test_qt_opencv_and_mediapipe_work_in_one_process() -> None:
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.startswith("ok 4.11")
+
+
+EMITS = r"""
+import sys
+from PySide6.QtCore import QObject, Signal
+
+class Source(QObject):
+    changed = Signal(int)
+
+source = Source()
+source.changed.connect(lambda value: None)
+before = sys.getrefcount(True), sys.getrefcount(False)
+for value in range(200):
+    source.changed.emit(value)
+after = sys.getrefcount(True), sys.getrefcount(False)
+print(after[0] - before[0], after[1] - before[1])
+"""
+
+
+def test_emitting_signals_keeps_the_interpreters_references() -> None:
+    """PySide6 6.12.0 drops a reference to ``True`` at every ``emit()``: a kiosk emitting for
+    days reaches zero and dies with a fatal error. In a subprocess, so the count is fresh."""
+    done = subprocess.run(
+        [sys.executable, "-c", EMITS],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    true_delta, false_delta = map(int, done.stdout.split())
+    assert abs(true_delta) < 20 and abs(false_delta) < 20, done.stdout

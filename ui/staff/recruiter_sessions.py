@@ -95,7 +95,8 @@ class SessionListPage(QWidget):
             self.range_combo.addItem("", key)
         self.range_combo.currentIndexChanged.connect(self._range_changed)
         # The terminal's day, which in tests is the manual clock's, not the wall clock's.
-        today = QDate(datetime.fromtimestamp(self.context.clock.now()).date())
+        day = datetime.fromtimestamp(self.context.clock.now()).date()
+        today = QDate(day.year, day.month, day.day)
         self.from_edit, self.to_edit = QDateEdit(today), QDateEdit(today)
         for edit in (self.from_edit, self.to_edit):
             edit.setCalendarPopup(True)
