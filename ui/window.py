@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QPushButton,
     QScrollArea,
+    QScroller,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -124,6 +125,7 @@ class KioskWindow(QMainWindow):
         self._long_press.triggered.connect(self.staff_login_requested)
         self.staff_login_requested.connect(self._show_staff)
         self._busy_timer = _single_shot(self, self._show_busy, busy_delay_ms)
+        self._busy_screen: QWidget | None = None  # disabled while the engine is busy
         self._banner_timer = _single_shot(self, self._hide_banner, BANNER_MS)
 
     # -- building ---------------------------------------------------------------------------
@@ -149,10 +151,12 @@ class KioskWindow(QMainWindow):
         self._language_group.setExclusive(True)
         self.banner = label("banner")
         self.banner.setVisible(False)
+        # Over the top of the page, not in the column: a row appearing there would lay the
+        # whole screen out again, on the GUI thread, just as the engine is busy.
         self.busy_label = label("banner", center=True)
+        self.busy_label.setParent(central)
         self.busy_label.setVisible(False)
         column.addWidget(self.banner)
-        column.addWidget(self.busy_label)
         self.stack = _ScreenStack()
         # A screen's minimum size hint is measured with every word-wrapped label at its
         # narrowest, which is far taller than the screen is at the panel's width, and the stack
@@ -168,6 +172,10 @@ class KioskWindow(QMainWindow):
         self.page.setFrameShape(QFrame.Shape.NoFrame)
         self.page.setWidgetResizable(True)
         self.page.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        # No scroll bar either: one appearing with the keyboard would narrow the screen and lay
+        # it out again. The focused field is scrolled into view, and a finger drags the page.
+        self.page.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        QScroller.grabGesture(self.page.viewport(), QScroller.ScrollerGestureType.TouchGesture)
         self.page.setWidget(self.stack)
         # setWidget makes the stack fill itself with the palette's grey; the theme's ground
         # (behind every screen, black in high contrast) must show through instead.
@@ -177,7 +185,12 @@ class KioskWindow(QMainWindow):
         # Under the screens, shown while a text field has the focus (a touch-only terminal has
         # no other keyboard).
         self.keyboard = OnScreenKeyboard()
+        # Styled, laid out and drawn once now, off screen, rather than the first time a field
+        # is tapped: polishing 45 keys and caching their glyphs took ~20 ms there.
+        self.keyboard.ensurePolished()
+        self.keyboard.grab()
         self.keyboard.installEventFilter(self)
+        self.page.viewport().installEventFilter(self)
         column.addWidget(self.keyboard)
         self.setCentralWidget(central)
         context = self.context
@@ -262,6 +275,22 @@ class KioskWindow(QMainWindow):
             self.resize(1280, 800)
             self.show()
         self._idle.touch()
+        QTimer.singleShot(0, self, self._warm_up_keyboard)
+
+    def _warm_up_keyboard(self) -> None:
+        # Lay the window out once with the keyboard up, at the window's real size and with no
+        # paint in between, so the first candidate's tap on a field does not pay for it
+        # (~20 ms of first-time layout in one event, measured with benchmarks/gui.py).
+        if self.keyboard.isVisible():
+            return
+        self.setUpdatesEnabled(False)
+        try:
+            self.keyboard.setVisible(True)
+            self._column.activate()
+            self.keyboard.setVisible(False)
+            self._column.activate()
+        finally:
+            self.setUpdatesEnabled(True)
 
     @property
     def snapshot(self) -> Snapshot | None:
@@ -293,21 +322,28 @@ class KioskWindow(QMainWindow):
         self.close()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self.keyboard and event.type() in (QEvent.Type.Show, QEvent.Type.Hide):
-            self._keyboard_shown(event.type() == QEvent.Type.Show)
+        kind = event.type()
+        if watched is self.keyboard and kind == QEvent.Type.Show:
+            # Normally the height held already; not if the window was resized meanwhile.
+            full = self.page.viewport().height() + self.keyboard.height()
+            self._hold_screen_height(full + max(0, self._column.spacing()))
+            QTimer.singleShot(0, self._reveal_focus)
+        elif watched is self.page.viewport() and kind == QEvent.Type.Resize:
+            self._hold_screen_height()
         return False
 
-    def _keyboard_shown(self, shown: bool) -> None:
-        if shown:
-            # The height the page had before the keys took theirs (Qt has already laid the
-            # window out again when it says the keyboard is shown): the screen keeps it and
-            # the page scrolls instead.
-            before = self.page.viewport().height() + self.keyboard.height()
-            before += max(0, self._column.spacing())
-            self.stack.setMinimumHeight(max(STACK_MIN[1], before))
-            QTimer.singleShot(0, self._reveal_focus)
-        else:
-            self.stack.setMinimumHeight(STACK_MIN[1])
+    def _hold_screen_height(self, page_height: int | None = None) -> None:
+        # The screen is held at the page's full height: when the keys take their place, the
+        # page shrinks and scrolls but the screen keeps its size, so showing the keyboard lays
+        # no screen out again (a screen with wrapped text takes ~20 ms to lay out, twice over
+        # when it shrinks and grows back). Only the page's own size sets it, not the keys'.
+        if page_height is None:
+            if self.keyboard.isVisible():
+                return
+            page_height = self.page.viewport().height()
+        height = max(STACK_MIN[1], page_height)
+        if self.stack.minimumHeight() != height:
+            self.stack.setMinimumHeight(height)
 
     def _reveal_focus(self) -> None:
         focused = QApplication.focusWidget()
@@ -384,14 +420,25 @@ class KioskWindow(QMainWindow):
             return
         self._busy_timer.stop()
         self.busy_label.setVisible(False)
-        self.stack.setEnabled(True)
+        if self._busy_screen is not None:
+            self._busy_screen.setEnabled(True)
+            self._busy_screen = None
 
     def _show_busy(self) -> None:
         # Only after a moment: most intents finish in milliseconds, and a flash would distract.
         # Disabling the screen also stops taps piling up behind a slow one (e.g. finalising).
         self.busy_label.setText(self.tr("One moment, please…"))
+        area = self.page.geometry()
+        height = self.busy_label.heightForWidth(area.width())
+        height = max(height, self.busy_label.sizeHint().height())
+        self.busy_label.setGeometry(area.x(), area.y(), area.width(), height)
+        self.busy_label.raise_()
         self.busy_label.setVisible(True)
-        self.stack.setEnabled(False)
+        # The screen shown, not the whole stack: disabling re-styles every widget under it,
+        # and the hidden screens' hundreds would cost the GUI thread ~10 ms for nothing.
+        self._busy_screen = self.stack.currentWidget()
+        if self._busy_screen is not None:
+            self._busy_screen.setEnabled(False)
 
     def _on_preview(self) -> None:
         frame = self._host.take_preview()
