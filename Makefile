@@ -56,7 +56,7 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks
 
 gallery: $(STAMP)
-	$(BIN)/python scripts/gallery.py --out docs/gallery
+	$(BIN)/python scripts/gallery.py
 
 format: $(STAMP)
 	$(BIN)/ruff format .

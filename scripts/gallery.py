@@ -50,6 +50,10 @@ def main() -> int:
         )
         return 2
     out: Path = args.out.resolve()
+    if out == args.thumbnails.resolve():
+        # The half-size copies replace what is in their folder: the shots must be elsewhere.
+        print("gallery: --out and --thumbnails must be different folders", file=sys.stderr)
+        return 2
     out.mkdir(parents=True, exist_ok=True)
     for old in out.glob("*.png"):
         old.unlink()
