@@ -299,12 +299,7 @@ class Accounts:
             pin_hash = hash_pin(new_pin)
             copy = _review_copy(user_id, new_pin, private) if private is not None else None
             with self._store.transaction() as db:
-                _write_record(db, user_id, lockout.after_success(user.record))
-                db.execute(
-                    "UPDATE users SET pin_hash = ?, last_totp_step = COALESCE(?, last_totp_step) "
-                    "WHERE user_id = ?",
-                    [pin_hash, step, user_id],
-                )
+                _record_success(db, user, step, pin_hash)
                 if copy is not None:
                     db.execute(
                         "UPDATE review_key_copies SET salt = ?, kdf_params = ?, "
@@ -330,12 +325,7 @@ class Accounts:
             rehashed = hash_pin(pin) if passwords.needs_rehash(user.pin_hash) else None
             now = self._clock()
             with self._store.transaction() as db:
-                _write_record(db, user_id, lockout.after_success(user.record))
-                db.execute(
-                    "UPDATE users SET last_totp_step = COALESCE(?, last_totp_step), "
-                    "pin_hash = COALESCE(?, pin_hash) WHERE user_id = ?",
-                    [step, rehashed, user_id],
-                )
+                _record_success(db, user, step, rehashed)
                 factor = "totp" if step is not None else "badge"
                 detail = {"role": user.role.value, "factor": factor}
                 self._store.audit(user_id, "login", user_id, detail, now)
@@ -491,6 +481,17 @@ def _user_from_row(row: Any) -> _User:
         user_id, Role(role), tuple(json.loads(depts)), pin_hash, totp_sealed, badge_hash,
         record, last_step,
     )  # fmt: skip
+
+
+def _record_success(db: Any, user: _User, step: int | None, pin_hash: str | None) -> None:
+    """A proven PIN and second factor: the failures are forgotten, the TOTP step used is kept
+    (so the code cannot be replayed) and a new PIN hash, if any, replaces the old one."""
+    _write_record(db, user.user_id, lockout.after_success(user.record))
+    db.execute(
+        "UPDATE users SET last_totp_step = COALESCE(?, last_totp_step), "
+        "pin_hash = COALESCE(?, pin_hash) WHERE user_id = ?",
+        [step, pin_hash, user.user_id],
+    )
 
 
 def _write_record(db: Any, user_id: str, record: LoginRecord) -> None:

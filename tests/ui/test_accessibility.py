@@ -39,6 +39,8 @@ from tests.ui.harness import WAIT_MS, App, ui_config
 from ui.keyboard import OnScreenKeyboard
 from ui.responsiveness import gui_gaps
 from ui.screens.base import HighContrastToggle, Screen
+from ui.screens.prompt_voice import PromptVoice
+from ui.screens.question import QuestionScreen
 from ui.style import HIGH_CONTRAST, STANDARD, contrast_ratio, high_contrast
 
 # The private PulseAudio daemon of the hardware tests (see tests/ui/test_real_microphone.py).
@@ -447,6 +449,18 @@ def test_no_face_and_no_speech_are_gentle_warnings_on_the_question(app: App, qtb
 # -- the spoken prompt, through a real loudspeaker path ---------------------------------------
 
 
+def to_a_spoken_question(app: App) -> tuple[QuestionScreen, PromptVoice]:
+    """A walk-in at the practice question, whose prompt the loudspeaker can read."""
+    app.walk_in("swe-intern")
+    app.to_device_check()
+    app.pass_device_check()
+    question = app.screens.question
+    app.wait_for(question)
+    voice = question.prompt_voice
+    assert voice is not None and voice.available
+    return question, voice
+
+
 @pytest.mark.slow
 def test_the_question_is_read_aloud_off_the_gui_thread(
     qtbot: QtBot,
@@ -466,15 +480,9 @@ def test_the_question_is_read_aloud_off_the_gui_thread(
 
     listener = threading.Thread(target=listen, daemon=True)
     try:
-        app.walk_in("swe-intern")
-        app.to_device_check()
-        app.pass_device_check()
-        question = app.screens.question
-        app.wait_for(question)
+        question, voice = to_a_spoken_question(app)
         assert question.read_button.isVisible()
         assert question.read_button.accessibleName() == "Read the question aloud"
-        voice = question.prompt_voice
-        assert voice is not None and voice.available
         microphone.discard_pending()
         listener.start()
         with gui_gaps(10) as probe:
@@ -507,13 +515,7 @@ def test_reading_aloud_stops_when_the_preparation_time_runs_out(
     """The recording that starts must not hear the loudspeaker."""
     app = App(qtbot, ui_config(tmp_path, KIOSK_SPEAKER_KIND="sounddevice"))
     try:
-        app.walk_in("swe-intern")
-        app.to_device_check()
-        app.pass_device_check()
-        question = app.screens.question
-        app.wait_for(question)
-        voice = question.prompt_voice
-        assert voice is not None and voice.available
+        question, voice = to_a_spoken_question(app)
         app.tap(question.read_button)
         qtbot.wait(800)  # synthesised, and playing
         assert voice.reading

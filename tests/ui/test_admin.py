@@ -39,6 +39,7 @@ from tests.ui.staff_helpers import (
 from ui.printing import render_test_page
 from ui.staff.admin import AdminHome
 from ui.staff.admin_common import CheckRow
+from ui.staff.admin_wipe import WipePage
 from ui.staff.calls import StaffFailure
 from ui.staff.recruiter import RecruiterHome
 
@@ -66,6 +67,15 @@ def home_of(app: App) -> AdminHome:
     home = app.window.staff.home
     assert isinstance(home, AdminHome)
     return home
+
+
+def open_wipe(app: App) -> tuple[AdminHome, WipePage]:
+    """The admin home showing the wipe page, once it has asked for the device id."""
+    home = home_of(app)
+    home.show_page(home.wipe)
+    page = home.wipe
+    app.qtbot.waitUntil(lambda: "lobby-7" in page.prompt.text(), timeout=WAIT_MS)
+    return home, page
 
 
 def run_check(app: App, row: CheckRow, timeout: int = WAIT_MS) -> str:
@@ -331,10 +341,7 @@ def test_secure_wipe_needs_the_device_id_then_erases_everything(
     app = admin_app(qtbot, tmp_path)
     data = app.config.data_dir
     try:
-        home = home_of(app)
-        home.show_page(home.wipe)
-        page = home.wipe
-        qtbot.waitUntil(lambda: "lobby-7" in page.prompt.text(), timeout=WAIT_MS)
+        home, page = open_wipe(app)
         assert "Staff accounts: 1" in page.loss.text()
 
         app.type_into(page.confirmation, "lobby-8")
@@ -370,10 +377,7 @@ def test_staff_who_leave_during_a_wipe_leave_the_terminal_out_of_service(
     app = admin_app(qtbot, tmp_path)
     data = app.config.data_dir
     try:
-        home = home_of(app)
-        home.show_page(home.wipe)
-        page = home.wipe
-        qtbot.waitUntil(lambda: "lobby-7" in page.prompt.text(), timeout=WAIT_MS)
+        _, page = open_wipe(app)
         app.type_into(page.confirmation, "lobby-7")
         app.tap(page.wipe_button)
         app.window.staff.leave()  # before the wipe's answer comes back
