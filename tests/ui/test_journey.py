@@ -139,6 +139,9 @@ def test_with_analysis_the_result_is_scored_off_the_gui_thread(
                 # Finalising waits for the analysis: 9-17 s here when the machine is busy.
                 app.answer_current(finalise_ms=120_000)
             app.wait_for(app.screens.done)
+            # The last intent's "done" is queued just behind the snapshot that showed the done
+            # screen: let it arrive before the pairs are counted.
+            qtbot.waitUntil(lambda: len(busy) % 2 == 0, timeout=WAIT_MS)
         stats = probe.stats()
         # Every intent reports busy, then done: in pairs.
         assert [on for _, on in busy] == [True, False] * (len(busy) // 2)
