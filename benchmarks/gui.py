@@ -53,6 +53,7 @@ from kiosk.clock import SystemClock
 from kiosk.config import load_config
 from kiosk.demo import samples_dir
 from kiosk.engine import Stage
+from ui.collector import MainThreadCollector
 from ui.engine_data import kiosk_factory
 from ui.engine_host import EngineHost
 from ui.replay import CueableMicrophone, ReplayVoice, as_cueable, replay_config, sample_clips
@@ -161,6 +162,8 @@ class _Kiosk:
 
         factory = kiosk_factory(config, clock=clock, camera=camera, microphone=microphone)
         apply_style(app)
+        self.collector = MainThreadCollector(parent=app)  # as `kiosk run` does
+        self.collector.start()
         voice = _wav_voice(as_cueable(microphone), data_dir / "voice")
         self.host = EngineHost(factory, clock=clock, voice=voice)
         self.window = KioskWindow(self.host, clock, language=config.default_language)
@@ -233,6 +236,7 @@ class _Kiosk:
         return max(spans, default=(0.0, "-"))
 
     def close(self) -> None:
+        self.collector.stop()
         self.window.shutdown()
         stopped = self.host.stop(120)
         self.window.deleteLater()

@@ -26,6 +26,7 @@ from kiosk.app import build_devices, configure_logging
 from kiosk.clock import SystemClock
 from kiosk.config import KioskConfig
 from kiosk.errors import ConfigError
+from ui.collector import MainThreadCollector
 from ui.engine_data import EngineSetup, kiosk_factory
 from ui.engine_host import EngineHost
 from ui.replay import ReplayVoice, as_cueable, replay_config
@@ -86,6 +87,8 @@ def run_app(config: KioskConfig, *, windowed: bool = False, replay: bool = False
     if not isinstance(app, QApplication):
         raise ConfigError("another Qt application type is already running in this process")
     apply_style(app)
+    collector = MainThreadCollector(parent=app)
+    collector.start()  # Qt objects in reference cycles are freed on this thread only
     # Imported here, not at the top: every `kiosk` command loads this module (entry point),
     # and the window pulls in QtMultimedia, which writes its own start-up messages to stderr.
     from ui.window import KioskWindow  # noqa: PLC0415
