@@ -29,6 +29,7 @@ from kiosk.errors import ConfigError
 from ui.collector import MainThreadCollector
 from ui.engine_data import EngineSetup, kiosk_factory
 from ui.engine_host import EngineHost
+from ui.gil import favour_gui_thread
 from ui.replay import ReplayVoice, as_cueable, replay_config
 from ui.style import apply_style
 
@@ -89,6 +90,7 @@ def run_app(config: KioskConfig, *, windowed: bool = False, replay: bool = False
     apply_style(app)
     collector = MainThreadCollector(parent=app)
     collector.start()  # Qt objects in reference cycles are freed on this thread only
+    favour_gui_thread()  # other threads hand the interpreter lock back within 1 ms
     # Imported here, not at the top: every `kiosk` command loads this module (entry point),
     # and the window pulls in QtMultimedia, which writes its own start-up messages to stderr.
     from ui.window import KioskWindow  # noqa: PLC0415

@@ -39,11 +39,13 @@ def is_leave_key(event: QKeyEvent) -> bool:
 
 
 class KioskGuard(QObject):
-    """Install on the QApplication: swallows leave keys while :attr:`enabled`; emits
-    :attr:`activity` on every press, touch and key."""
+    """Subscribe to the application's events (:class:`ui.events.EventHub`): swallows leave
+    keys while :attr:`enabled`; emits :attr:`activity` on every press, touch and key."""
 
     #: The candidate (or anyone) touched the screen or pressed a key.
     activity = Signal()
+    #: The event types :meth:`eventFilter` acts on (for :class:`ui.events.EventHub`).
+    EVENTS = _ACTIVITY_EVENTS | _KEY_EVENTS
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -52,7 +54,6 @@ class KioskGuard(QObject):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         kind = event.type()
-        # Called for every event of the application: keep the common path to two set lookups.
         if kind in _ACTIVITY_EVENTS:
             self.activity.emit()
         if kind in _KEY_EVENTS and self.enabled and isinstance(event, QKeyEvent):
@@ -61,11 +62,13 @@ class KioskGuard(QObject):
 
 
 class CornerLongPress(QObject):
-    """Install on the QApplication: a press held ``hold_ms`` in ``window``'s top-left corner
-    (``corner_px`` square) emits :attr:`triggered`. Candidates never hold a corner that long;
-    staff know where to."""
+    """Subscribe to the application's events (:class:`ui.events.EventHub`): a press held
+    ``hold_ms`` in ``window``'s top-left corner (``corner_px`` square) emits :attr:`triggered`.
+    Candidates never hold a corner that long; staff know where to."""
 
     triggered = Signal()
+    #: The event types :meth:`eventFilter` acts on (for :class:`ui.events.EventHub`).
+    EVENTS = _PRESS_EVENTS | _RELEASE_EVENTS | _MOVE_EVENTS
 
     def __init__(
         self,

@@ -36,11 +36,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ui.events import application_events
 from ui.style import KEY_MIN_PX
 
 #: The character rows, top to bottom (lower case; Shift gives the upper case).
 ROWS = ("1234567890", "qwertyuiop", "asdfghjkl'", "zxcvbnm,.?")
 TEXT_FIELDS = (QLineEdit, QTextEdit, QPlainTextEdit)
+#: What the keyboard watches across the application: a field focused, a field tapped.
+_WATCHED = frozenset({QEvent.Type.FocusIn, QEvent.Type.MouseButtonPress})
 
 
 def _character_key(character: str) -> Qt.Key:
@@ -87,12 +90,12 @@ class OnScreenKeyboard(QWidget):
         self._label_keys()
         self.retranslate()
         self.setVisible(False)
-        app = QApplication.instance()
-        if app is not None:
+        events = application_events()
+        if events is not None:
             # Focus events, not QApplication.focusChanged: their reason tells a field the
             # candidate chose from one Qt focused when the window was activated (a kiosk's
             # idle welcome screen must not open with a keyboard over it).
-            app.installEventFilter(self)
+            events.subscribe(self, _WATCHED, self.eventFilter)
 
     # -- public -----------------------------------------------------------------------------
 

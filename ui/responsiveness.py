@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -39,9 +39,18 @@ class GapStats:
 class GuiGapProbe(QObject):
     """A precise timer on the calling (GUI) thread that records the gaps between its firings."""
 
-    def __init__(self, interval_ms: int = 10, parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        interval_ms: int = 10,
+        parent: QObject | None = None,
+        *,
+        on_tick: Callable[[float], None] | None = None,
+    ) -> None:
+        """``on_tick``, if given, is called at every firing with its ``time.perf_counter()``
+        (a benchmark samples what else went on beside each gap)."""
         super().__init__(parent)
         self._interval = interval_ms
+        self._on_tick = on_tick
         self._timer = QTimer(self)
         self._timer.setTimerType(Qt.TimerType.PreciseTimer)
         self._timer.setInterval(interval_ms)
@@ -53,6 +62,8 @@ class GuiGapProbe(QObject):
         """Start measuring (again, from nothing)."""
         self._periods.clear()
         self._last = time.perf_counter()
+        if self._on_tick is not None:
+            self._on_tick(self._last)
         self._timer.start()
 
     def stop(self) -> GapStats:
@@ -76,6 +87,8 @@ class GuiGapProbe(QObject):
         if self._last is not None:
             self._periods.append((now - self._last) * 1000.0)
         self._last = now
+        if self._on_tick is not None:
+            self._on_tick(now)
 
 
 @contextmanager

@@ -32,6 +32,7 @@ from kiosk.errors import ErrorKind, KioskError
 from kiosk.staff import StaffServices
 from ui.engine_data import RECORDING_STAGES, EngineSetup, Snapshot, ViewMode
 from ui.engine_host import EngineHost
+from ui.events import application_events
 from ui.hardening import CornerLongPress, KioskGuard
 from ui.i18n import LANGUAGE_NAMES, UiLanguage
 from ui.inactivity import InactivityTimer
@@ -113,12 +114,12 @@ class KioskWindow(QMainWindow):
         self._inactivity_override = inactivity_seconds
         self._build()
         self._connect(host)
-        app = QCoreApplication.instance()
         self._guard = KioskGuard(self)
         self._long_press = CornerLongPress(self, hold_ms=long_press_ms, parent=self)
-        if app is not None:
-            app.installEventFilter(self._guard)
-            app.installEventFilter(self._long_press)
+        events = application_events()
+        if events is not None:
+            events.subscribe(self._guard, KioskGuard.EVENTS, self._guard.eventFilter)
+            events.subscribe(self._long_press, CornerLongPress.EVENTS, self._long_press.eventFilter)
         self._idle = InactivityTimer(inactivity_seconds or 90.0, self)
         self._idle.expired.connect(self._on_idle)
         self._guard.activity.connect(self._idle.touch)
