@@ -23,10 +23,14 @@ on the GUI thread.
 Whisper and MediaPipe run in the model process (:mod:`models.host`, nice +10); the CPU it used
 is shown beside this process's, so a regression that brings inference back here shows. The
 machine's load average is shown too: the GUI thread can only be as quick as the scheduler lets
-it, and on a shared two-core machine other jobs weigh on the figure. The fast replay pace makes
-an answer's capture and analysis run flat out (several times real time), which is harder on the
-GUI thread than a real interview. ``python -m benchmarks.gui --runs N`` repeats the interview
-and prints each run; ``make bench`` runs it ``RUNS`` times and reports the worst and the median.
+it, and on a shared two-core machine other jobs weigh on the figure. On a virtual machine the
+host also takes the CPUs away now and then (steal, :mod:`benchmarks.steal`): each gap is
+matched with the steal counted during it, and the target is held against the longest gap
+during which none was, the app's own; the raw maximum is printed beside it. The fast replay
+pace makes an answer's capture and analysis run flat out (several times real time), which is
+harder on the GUI thread than a real interview. ``python -m benchmarks.gui --runs N`` repeats
+the interview and prints each run; ``make bench`` runs it ``RUNS`` times and reports the worst
+and the median.
 """
 
 from __future__ import annotations
