@@ -44,6 +44,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -68,7 +69,7 @@ from kiosk.engine import Stage
 from ui.collector import MainThreadCollector
 from ui.engine_data import kiosk_factory
 from ui.engine_host import EngineHost
-from ui.gil import favour_gui_thread
+from ui.gil import gui_thread_first
 from ui.replay import CueableMicrophone, ReplayVoice, as_cueable, replay_config, sample_clips
 from ui.responsiveness import GapStats, GuiGapProbe, gui_gaps
 from ui.style import apply_style
@@ -191,9 +192,8 @@ class _Kiosk:
 
         factory = kiosk_factory(config, clock=clock, camera=camera, microphone=microphone)
         apply_style(app)
-        self.collector = MainThreadCollector(parent=app)  # as `kiosk run` does
-        self.collector.start()
-        self.switch_interval = favour_gui_thread()  # as `kiosk run` does
+        self._runtime = ExitStack()
+        self._runtime.enter_context(gui_thread_first(app))  # as `kiosk run` does
         voice = _wav_voice(as_cueable(microphone), data_dir / "voice")
         self.host = EngineHost(factory, clock=clock, voice=voice)
         self.window = KioskWindow(self.host, clock, language=config.default_language)
@@ -266,8 +266,7 @@ class _Kiosk:
         return max(spans, default=(0.0, "-"))
 
     def close(self) -> None:
-        sys.setswitchinterval(self.switch_interval)
-        self.collector.stop()
+        self._runtime.close()
         self.window.shutdown()
         stopped = self.host.stop(120)
         self.window.deleteLater()

@@ -26,10 +26,9 @@ from kiosk.app import build_devices, configure_logging
 from kiosk.clock import SystemClock
 from kiosk.config import KioskConfig
 from kiosk.errors import ConfigError
-from ui.collector import MainThreadCollector
 from ui.engine_data import EngineSetup, kiosk_factory
 from ui.engine_host import EngineHost
-from ui.gil import favour_gui_thread
+from ui.gil import gui_thread_first
 from ui.replay import ReplayVoice, as_cueable, replay_config
 from ui.style import apply_style
 
@@ -88,24 +87,24 @@ def run_app(config: KioskConfig, *, windowed: bool = False, replay: bool = False
     if not isinstance(app, QApplication):
         raise ConfigError("another Qt application type is already running in this process")
     apply_style(app)
-    collector = MainThreadCollector(parent=app)
-    collector.start()  # Qt objects in reference cycles are freed on this thread only
-    favour_gui_thread()  # other threads hand the interpreter lock back within 1 ms
     # Imported here, not at the top: every `kiosk` command loads this module (entry point),
     # and the window pulls in QtMultimedia, which writes its own start-up messages to stderr.
     from ui.window import KioskWindow  # noqa: PLC0415
 
-    host = EngineHost(factory, clock=clock, voice=voice)
-    window = KioskWindow(host, clock, kiosk_mode=not windowed, language=config.default_language)
-    host.ready.connect(_log_ready)
-    print(f"kiosk run: data in {config.data_dir}; stop with Ctrl+C", flush=True)
-    with _stop_on_signals(window):
-        window.show_kiosk()
-        host.start()
-        code = app.exec()
-    if not host.stop(STOP_TIMEOUT_SECONDS):
-        log.error("the engine did not stop within %.0f s", STOP_TIMEOUT_SECONDS)
-        return 1
+    # Qt objects in reference cycles are freed on this thread only; other threads hand the
+    # interpreter lock back within 1 ms.
+    with gui_thread_first(app):
+        host = EngineHost(factory, clock=clock, voice=voice)
+        window = KioskWindow(host, clock, kiosk_mode=not windowed, language=config.default_language)
+        host.ready.connect(_log_ready)
+        print(f"kiosk run: data in {config.data_dir}; stop with Ctrl+C", flush=True)
+        with _stop_on_signals(window):
+            window.show_kiosk()
+            host.start()
+            code = app.exec()
+        if not host.stop(STOP_TIMEOUT_SECONDS):
+            log.error("the engine did not stop within %.0f s", STOP_TIMEOUT_SECONDS)
+            return 1
     log.info("kiosk app stopped")
     return int(code)
 

@@ -15,6 +15,12 @@ journey took no longer.
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from PySide6.QtCore import QCoreApplication
+
+from ui.collector import MainThreadCollector
 
 #: The interpreter's switch interval while the kiosk runs.
 SWITCH_INTERVAL_SECONDS = 0.001
@@ -25,3 +31,19 @@ def favour_gui_thread(interval: float = SWITCH_INTERVAL_SECONDS) -> float:
     previous = sys.getswitchinterval()
     sys.setswitchinterval(interval)
     return previous
+
+
+@contextmanager
+def gui_thread_first(app: QCoreApplication) -> Iterator[None]:
+    """The GUI thread as ``kiosk run`` runs it (the tests and the benchmark use it too): garbage
+    collected there only (:mod:`ui.collector`) and the short switch interval; both undone on
+    leaving."""
+    collector = MainThreadCollector(parent=app)
+    collector.start()
+    previous = favour_gui_thread()
+    try:
+        yield
+    finally:
+        sys.setswitchinterval(previous)
+        collector.stop()
+        collector.deleteLater()
